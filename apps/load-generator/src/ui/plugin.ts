@@ -1,0 +1,4 @@
+import type { FastifyPluginAsync } from 'fastify';
+
+// Placeholder owned by the web-UI work: serves the built page at `/`.
+export const uiPlugin: FastifyPluginAsync = async () => {};

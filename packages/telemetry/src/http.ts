@@ -1,0 +1,134 @@
+import { context, propagation, SpanKind, SpanStatusCode, trace, type Span, type Tracer } from '@opentelemetry/api';
+import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { Gauge, Histogram, type Registry } from 'prom-client';
+import { renderMetrics } from './exposition.js';
+
+/** OpenTelemetry's advisory buckets for http.server.request.duration, in seconds; 0.5 is a bound. */
+export const HTTP_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
+
+/** The route label for requests no route matched: one value, so 404 scans cannot explode cardinality. */
+export const UNMATCHED_ROUTE = 'unmatched';
+
+export interface HttpMetrics {
+  duration: Histogram<'method' | 'route' | 'status_code'>;
+  active: Gauge;
+}
+
+export function createHttpMetrics(registry: Registry): HttpMetrics {
+  return {
+    duration: new Histogram({
+      name: 'http_server_request_duration_seconds',
+      help: 'Duration of HTTP server requests, by method, route template and status code.',
+      labelNames: ['method', 'route', 'status_code'],
+      buckets: HTTP_DURATION_BUCKETS,
+      enableExemplars: true,
+      registers: [registry],
+    }),
+    active: new Gauge({
+      name: 'http_server_active_requests',
+      help: 'Number of HTTP server requests in flight.',
+      registers: [registry],
+    }),
+  };
+}
+
+export interface TelemetryPluginOptions {
+  registry: Registry;
+  tracer: Tracer;
+  /** Path that serves the registry; false to not register it. */
+  metricsPath?: string | false;
+  /** Paths not measured or logged (health probes, the scrape itself). */
+  quietPaths?: string[];
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The server span of this request. */
+    span: Span;
+    startTime: bigint;
+  }
+  interface FastifyInstance {
+    metricsRegistry: Registry;
+  }
+}
+
+export function routeOf(request: FastifyRequest): string {
+  return request.routeOptions.url ?? UNMATCHED_ROUTE;
+}
+
+const plugin: FastifyPluginAsync<TelemetryPluginOptions> = async (app: FastifyInstance, opts) => {
+  const metrics = createHttpMetrics(opts.registry);
+  const metricsPath = opts.metricsPath === undefined ? '/metrics' : opts.metricsPath;
+  const quiet = new Set([...(opts.quietPaths ?? ['/health/live', '/health/ready']), ...(metricsPath ? [metricsPath] : [])]);
+  app.decorate('metricsRegistry', opts.registry);
+  app.decorateRequest('span', null as unknown as Span);
+  app.decorateRequest('startTime', 0n);
+
+  app.addHook('onRequest', (request, _reply, done) => {
+    request.startTime = process.hrtime.bigint();
+    metrics.active.inc();
+    const parent = propagation.extract(context.active(), request.headers);
+    const route = routeOf(request);
+    const span = opts.tracer.startSpan(
+      `${request.method} ${route}`,
+      {
+        kind: SpanKind.SERVER,
+        attributes: {
+          'http.request.method': request.method,
+          'http.route': route,
+          'url.path': request.url.split('?')[0],
+          'url.scheme': request.protocol,
+          'client.address': request.ip,
+          'user_agent.original': request.headers['user-agent'] ?? '',
+        },
+      },
+      parent,
+    );
+    request.span = span;
+    const sc = span.spanContext();
+    request.log = request.log.child({ trace_id: sc.traceId, span_id: sc.spanId });
+    done();
+  });
+
+  // Handlers run inside the request's span so DB statements become its children. This is set
+  // here rather than in onRequest because body parsing continues on the socket's async context.
+  app.addHook('preHandler', (request, _reply, done) => {
+    context.with(trace.setSpan(context.active(), request.span), done);
+  });
+
+  app.addHook('onResponse', (request, reply, done) => {
+    metrics.active.dec();
+    const route = routeOf(request);
+    const status = reply.statusCode;
+    const seconds = Number(process.hrtime.bigint() - request.startTime) / 1e9;
+    const span = request.span;
+    span.setAttribute('http.response.status_code', status);
+    if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+    span.end();
+    const path = request.url.split('?')[0] ?? '';
+    if (quiet.has(path)) return done();
+    const labels = { method: request.method, route, status_code: String(status) };
+    const sc = span.spanContext();
+    if (sc.traceFlags & 1) {
+      metrics.duration.observe({ labels, value: seconds, exemplarLabels: { trace_id: sc.traceId } as never });
+    } else {
+      metrics.duration.observe({ labels, value: seconds });
+    }
+    request.log.info(
+      { method: request.method, route, path, status_code: status, duration_ms: Math.round(seconds * 1e6) / 1e3 },
+      'request',
+    );
+    done();
+  });
+
+  if (metricsPath) {
+    app.get(metricsPath, { schema: { hide: true } as Record<string, unknown> }, async (request, reply) => {
+      const { contentType, body } = await renderMetrics(opts.registry, request.headers.accept);
+      return reply.type(contentType).send(body);
+    });
+  }
+};
+
+/** RED metrics, a server span and one JSON log line per request, plus the /metrics route. */
+export const telemetryPlugin = fp(plugin, { name: 'o11y-telemetry', fastify: '5.x' });

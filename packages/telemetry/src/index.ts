@@ -1,0 +1,13 @@
+export { renderMetrics, wantsOpenMetrics, type Exposition } from './exposition.js';
+export {
+  createHttpMetrics,
+  HTTP_DURATION_BUCKETS,
+  routeOf,
+  telemetryPlugin,
+  UNMATCHED_ROUTE,
+  type HttpMetrics,
+  type TelemetryPluginOptions,
+} from './http.js';
+export { createLogger, REDACT_PATHS, type Logger, type LoggerConfig } from './logger.js';
+export { createRegistry, type RegistryOptions } from './registry.js';
+export { otlpConfigured, startTracing, type Tracing, type TracingConfig } from './tracing.js';

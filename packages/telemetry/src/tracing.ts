@@ -1,0 +1,53 @@
+import { trace, type Tracer } from '@opentelemetry/api';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
+
+export interface TracingConfig {
+  serviceName: string;
+  serviceVersion?: string;
+  env?: Record<string, string | undefined>;
+}
+
+export interface Tracing {
+  tracer: Tracer;
+  /** True when spans leave the process (an OTLP endpoint is configured). */
+  exporting: boolean;
+  shutdown(): Promise<void>;
+}
+
+let active: Tracing | undefined;
+
+/** Whether the standard OTEL_* variables ask for spans to be exported. */
+export function otlpConfigured(env: Record<string, string | undefined>): boolean {
+  if (env.OTEL_SDK_DISABLED === 'true' || env.OTEL_TRACES_EXPORTER === 'none') return false;
+  return Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
+}
+
+/**
+ * Starts the OpenTelemetry SDK once per process. Spans are always created (so logs, exemplars
+ * and outgoing `traceparent` carry real ids); they are exported over OTLP/HTTP only when the
+ * standard OTEL_EXPORTER_OTLP_* variables name an endpoint. Sampling follows OTEL_TRACES_SAMPLER.
+ */
+export function startTracing(config: TracingConfig): Tracing {
+  if (active) return active;
+  const env = config.env ?? process.env;
+  const exporting = otlpConfigured(env);
+  const spanProcessors: SpanProcessor[] = exporting ? [new BatchSpanProcessor(new OTLPTraceExporter())] : [];
+  const provider = new NodeTracerProvider({
+    resource: resourceFromAttributes({
+      [ATTR_SERVICE_NAME]: env.OTEL_SERVICE_NAME ?? config.serviceName,
+      [ATTR_SERVICE_VERSION]: config.serviceVersion ?? '0.0.0',
+    }),
+    spanProcessors,
+  });
+  provider.register();
+  active = {
+    tracer: trace.getTracer(config.serviceName, config.serviceVersion),
+    exporting,
+    shutdown: () => provider.shutdown(),
+  };
+  return active;
+}
