@@ -9,6 +9,8 @@ export default defineConfig({
     alias: {
       '@o11y/platform': src('./packages/platform/src/index.ts'),
       '@o11y/telemetry': src('./packages/telemetry/src/index.ts'),
+      '@o11y/stack': src('./packages/stack/src/index.ts'),
+      '@o11y/launcher': src('./packages/launcher/src/index.ts'),
     },
   },
   test: {
