@@ -1,1 +1,18 @@
-export {};
+import { runMain } from '@o11y/platform';
+import { startTracing } from '@o11y/telemetry';
+import { buildApp } from './app.js';
+import { readConfig } from './config.js';
+
+runMain(async () => {
+  const tracing = startTracing({ serviceName: 'portal' });
+  const config = readConfig();
+  const app = await buildApp(config, { tracer: tracing.tracer });
+  const close = async () => {
+    await app.close();
+    await tracing.shutdown().catch(() => undefined);
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void close());
+  process.once('SIGINT', () => void close());
+  await app.listen({ port: config.PORT, host: config.HOST });
+});

@@ -1,4 +1,142 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
+import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 
-// Placeholder owned by the web-UI work: serves the built page at `/`.
-export const uiPlugin: FastifyPluginAsync = async () => {};
+/** `apps/load-generator/dist/public`, from both src/ui (tests) and dist/ui (built). */
+export const DEFAULT_PUBLIC_DIR = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../dist/public');
+
+export interface UiPluginOptions {
+  /** Where `scripts/build-ui.mjs` put the page (default: the app's dist/public). */
+  publicDir?: string;
+  /** The todo API's base URL (config TODO_API_URL), shown in the form and used for suggestions. */
+  todoApiUrl?: string;
+  /** Hosts `POST /api/token` may log in to (config TARGET_ALLOWLIST); default: loopback + the todo API's host. */
+  allowlist?: readonly string[];
+  /** Login timeout in ms (default 10 s). */
+  loginTimeoutMs?: number;
+}
+
+const TokenBody = Type.Object(
+  {
+    login_url: Type.String({ minLength: 1, maxLength: 2048 }),
+    email: Type.String({ maxLength: 320 }),
+    password: Type.String({ maxLength: 1024 }),
+  },
+  { additionalProperties: false },
+);
+type TokenBody = Static<typeof TokenBody>;
+
+class HttpError extends Error {
+  constructor(
+    readonly statusCode: number,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+}
+
+function hostOf(url: URL): string {
+  return url.hostname.toLowerCase().replace(/^\[(.*)\]$/, '$1');
+}
+
+/**
+ * The load generator's web page, plus two small helpers for it:
+ * - `GET /api/ui/config` → `{todo_api_url}` (the browser cannot know the todo API's address);
+ * - `POST /api/token {login_url, email, password}` → `{token}`: logs in to the todo API from the
+ *   server, because the todo API is on another origin and the browser's CORS rules would block it.
+ *   Only hosts in the allowlist are contacted, so it is not an open proxy.
+ */
+export const uiPlugin: FastifyPluginAsync<UiPluginOptions> = async (app, opts) => {
+  const root = opts.publicDir ?? DEFAULT_PUBLIC_DIR;
+  const todoApiUrl = opts.todoApiUrl?.replace(/\/+$/, '') ?? null;
+  const allowlist = (opts.allowlist ?? ['localhost', '127.0.0.1', '::1', ...(todoApiUrl ? [hostOf(new URL(todoApiUrl))] : [])]).map((h) =>
+    h.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1'),
+  );
+  const loginTimeoutMs = opts.loginTimeoutMs ?? 10_000;
+
+  app.get('/api/ui/config', async () => ({ todo_api_url: todoApiUrl }));
+
+  app.post<{ Body: TokenBody }>(
+    '/api/token',
+    {
+      schema: {
+        body: TokenBody,
+        response: { 200: Type.Object({ token: Type.String() }) },
+      },
+    },
+    async (request, reply) => {
+      try {
+        return await login(request.body);
+      } catch (err) {
+        if (!(err instanceof HttpError)) throw err;
+        return reply.code(err.statusCode).send({ error: err.message, ...(err.field ? { field: err.field } : {}) });
+      }
+    },
+  );
+
+  async function login({ login_url, email, password }: TokenBody): Promise<{ token: string }> {
+    let url: URL;
+    try {
+      url = new URL(login_url);
+    } catch {
+      throw new HttpError(400, `login_url is not a valid URL: ${JSON.stringify(login_url.slice(0, 200))}`, 'login_url');
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new HttpError(400, 'login_url must be http:// or https://', 'login_url');
+    const host = hostOf(url);
+    if (!allowlist.includes('*') && !allowlist.includes(host)) {
+      throw new HttpError(403, `host "${host}" is not in TARGET_ALLOWLIST (${allowlist.join(', ')})`, 'login_url');
+    }
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        body: JSON.stringify({ email, password }),
+        signal: AbortSignal.timeout(loginTimeoutMs),
+        redirect: 'manual',
+      });
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
+      throw new HttpError(502, `cannot reach ${url.origin} (${cause})`, 'login_url');
+    }
+    const text = await res.text();
+    let data: { token?: unknown; error?: unknown } = {};
+    try {
+      data = JSON.parse(text) as typeof data;
+    } catch {
+      /* not JSON: reported below */
+    }
+    if (!res.ok) {
+      const why = typeof data.error === 'string' ? data.error : text.slice(0, 200);
+      throw new HttpError(res.status === 401 || res.status === 400 ? 400 : 502, `login at ${url.href} answered ${res.status}: ${why}`, 'auth');
+    }
+    if (typeof data.token !== 'string' || !data.token) throw new HttpError(502, `login at ${url.href} answered without a token`, 'auth');
+    return { token: data.token };
+  }
+
+  if (!existsSync(join(root, 'index.html'))) {
+    app.log.warn({ root }, 'web UI not built: run `npm run build:ui -w apps/load-generator`');
+    app.get('/', async (_req, reply) =>
+      reply
+        .code(503)
+        .type('text/plain; charset=utf-8')
+        .send('The web UI is not built. Run `npm run build:ui -w apps/load-generator` (or `npm run build`). The API is at /api/runs.'),
+    );
+    return;
+  }
+
+  await app.register(fastifyStatic, {
+    root,
+    prefix: '/',
+    index: 'index.html',
+    decorateReply: false,
+    setHeaders(reply, path) {
+      // The page itself is always revalidated so a rebuild shows up; assets use ETag/Last-Modified.
+      if (path.endsWith('.html')) reply.header('cache-control', 'no-cache');
+    },
+  });
+};

@@ -1,0 +1,72 @@
+# syntax=docker/dockerfile:1
+# One image recipe for the platform's Node services. Each service is a target:
+#   docker build --target todo-api -t o11y-platform/todo-api .
+#   targets: todo-api, load-generator, portal, config (the one-shot o11y-render job)
+# docker-compose.yml builds them all; they share every layer up to `runtime`.
+ARG NODE_IMAGE=node:20-bookworm-slim
+
+# ---------------------------------------------------------------- manifests: cache key of npm ci
+FROM ${NODE_IMAGE} AS manifests
+WORKDIR /app
+ENV NPM_CONFIG_UPDATE_NOTIFIER=false NPM_CONFIG_FUND=false NPM_CONFIG_AUDIT=false
+COPY package.json package-lock.json ./
+# Every workspace's package.json (test/compose.test.ts checks none is missing).
+COPY packages/platform/package.json packages/platform/
+COPY packages/telemetry/package.json packages/telemetry/
+COPY packages/stack/package.json packages/stack/
+COPY packages/launcher/package.json packages/launcher/
+COPY apps/todo-api/package.json apps/todo-api/
+COPY apps/load-generator/package.json apps/load-generator/
+COPY apps/portal/package.json apps/portal/
+
+# ---------------------------------------------------------------- build: all deps, compile, prune
+FROM manifests AS build
+RUN --mount=type=cache,target=/root/.npm npm ci
+COPY tsconfig.base.json tsconfig.json ./
+COPY packages packages
+COPY apps apps
+COPY infra infra
+# tsc -b and every workspace's build:ui; then drop dev dependencies and what only tests need.
+RUN npm run build \
+ && npm prune --omit=dev \
+ && rm -rf packages/*/test apps/*/test \
+ && find . -name '*.tsbuildinfo' -not -path './node_modules/*' -delete
+
+# ---------------------------------------------------------------- runtime: production files only
+FROM ${NODE_IMAGE} AS runtime
+ENV NODE_ENV=production \
+    HOST=0.0.0.0 \
+    DATA_DIR=/data \
+    NPM_CONFIG_UPDATE_NOTIFIER=false
+WORKDIR /app
+COPY --from=build /app /app
+# Mount points owned by the unprivileged user, so new named volumes are writable by it.
+RUN mkdir -p /data /config && chown node:node /data /config
+USER node
+
+# ---------------------------------------------------------------- one target per service
+FROM runtime AS todo-api
+ENV PORT=4000
+EXPOSE 4000
+HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+process.env.PORT+'/health/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+CMD ["node", "apps/todo-api/dist/main.js"]
+
+FROM runtime AS load-generator
+ENV PORT=8081
+EXPOSE 8081
+HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+process.env.PORT+'/health/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+CMD ["node", "apps/load-generator/dist/main.js"]
+
+FROM runtime AS portal
+ENV PORT=8000 MODE=compose
+EXPOSE 8000
+HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+process.env.PORT+'/health/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+CMD ["node", "apps/portal/dist/main.js"]
+
+# Renders Prometheus/Alertmanager/Grafana configuration into /config and exits.
+FROM runtime AS config
+HEALTHCHECK NONE
+CMD ["node", "packages/stack/dist/cli.js", "--mode", "compose", "--out", "/config"]

@@ -1,0 +1,184 @@
+import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { Config } from '../config.js';
+import { InputError } from '../errors.js';
+import type { RunManager } from '../engine/manager.js';
+import type { RunRequest } from '../engine/validate.js';
+import { randomSeed } from '../profiles/random.js';
+import { PROFILES, buildProfile, sampleCurve } from '../profiles/registry.js';
+import { parseDuration } from '@o11y/platform';
+import { scenarios, setFault } from '../scenarios.js';
+import { seriesCsv } from './report.js';
+import { sendInputError } from './respond.js';
+import {
+  ErrorSchema,
+  IdParams,
+  PreviewBodySchema,
+  PreviewSchema,
+  ProfileSchema,
+  RunBodySchema,
+  ScenarioRunBodySchema,
+  ScenarioSchema,
+  SeriesSchema,
+  SummarySchema,
+} from './schemas.js';
+import { streamRunEvents } from './sse.js';
+
+export interface RoutesOptions {
+  manager: RunManager;
+  config: Config;
+}
+
+const notFound = (id: string) => ({ error: `no run with id ${id}` });
+
+/** The REST API of the load generator; its TypeBox schemas are the OpenAPI document at /openapi.json. */
+export const apiRoutes: FastifyPluginAsync<RoutesOptions> = async (root: FastifyInstance, { manager, config }) => {
+  const app = root.withTypeProvider<TypeBoxTypeProvider>();
+  const runs = ['runs'];
+
+  app.post(
+    '/api/runs',
+    {
+      schema: {
+        tags: runs,
+        summary: 'Start a run',
+        body: RunBodySchema,
+        response: { 201: Type.Object({ id: Type.String() }), 400: ErrorSchema, 403: ErrorSchema, 429: ErrorSchema },
+      },
+    },
+    async (request, reply) => {
+      try {
+        const run = manager.create(request.body as RunRequest);
+        return reply.code(201).send({ id: run.id });
+      } catch (err) {
+        return sendInputError(reply, err);
+      }
+    },
+  );
+
+  app.get('/api/runs', { schema: { tags: runs, summary: 'Runs, newest first', response: { 200: Type.Array(SummarySchema) } } }, async () => manager.list());
+
+  app.get('/api/runs/:id', { schema: { tags: runs, summary: 'A run summary', params: IdParams, response: { 200: SummarySchema, 404: ErrorSchema } } }, async (request, reply) => {
+    const s = manager.summary(request.params.id);
+    return s ? s : reply.code(404).send(notFound(request.params.id));
+  });
+
+  app.get(
+    '/api/runs/:id/series',
+    { schema: { tags: runs, summary: 'One point per completed second', params: IdParams, response: { 200: SeriesSchema, 404: ErrorSchema } } },
+    async (request, reply) => {
+      const points = manager.series(request.params.id);
+      return points ? { points } : reply.code(404).send(notFound(request.params.id));
+    },
+  );
+
+  app.get(
+    '/api/runs/:id/events',
+    {
+      schema: {
+        tags: runs,
+        summary: 'Server-Sent Events: `progress` ({summary, point}) per second, then `done` (summary)',
+        params: IdParams,
+        produces: ['text/event-stream'],
+        response: { 404: ErrorSchema },
+      } as Record<string, unknown>,
+    },
+    async (request, reply) => {
+      const { id } = request.params as { id: string };
+      const s = manager.summary(id);
+      if (!s) return reply.code(404).send(notFound(id));
+      streamRunEvents(manager, id, request, reply, s);
+      return reply;
+    },
+  );
+
+  app.post('/api/runs/:id/stop', { schema: { tags: runs, summary: 'Stop a run (within 1 s)', params: IdParams, response: { 200: SummarySchema, 404: ErrorSchema } } }, async (request, reply) => {
+    const s = await manager.stop(request.params.id);
+    return s ? s : reply.code(404).send(notFound(request.params.id));
+  });
+
+  app.get(
+    '/api/runs/:id/report',
+    {
+      schema: {
+        tags: runs,
+        summary: 'Report: JSON {summary, points} or CSV of the series (one row per second)',
+        params: IdParams,
+        querystring: Type.Object({ format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')], { default: 'json' })) }),
+        response: { 200: Type.Unknown(), 404: ErrorSchema },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+      const summary = manager.summary(id);
+      const points = manager.series(id);
+      if (!summary || !points) return reply.code(404).send(notFound(id));
+      if (request.query.format === 'csv') {
+        return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="run-${id}.csv"`).send(seriesCsv(points));
+      }
+      return reply.header('content-disposition', `attachment; filename="run-${id}.json"`).send({ summary, points });
+    },
+  );
+
+  app.get('/api/profiles', { schema: { tags: ['profiles'], summary: 'Load profiles and their options', response: { 200: Type.Array(ProfileSchema) } } }, async () =>
+    PROFILES.map((p) => ({ id: p.id, label: p.label, description: p.description, options: p.options.map(({ name, type, default: d, description }) => ({ name, type, default: d, description })) })),
+  );
+
+  app.post(
+    '/api/profiles/preview',
+    { schema: { tags: ['profiles'], summary: 'r(t) sampled for a preview chart (≤ 600 points)', body: PreviewBodySchema, response: { 200: PreviewSchema, 400: ErrorSchema } } },
+    async (request, reply) => {
+      try {
+        const b = request.body;
+        if (!(b.rate > 0) || b.rate > config.maxRate) throw new InputError('rate', `rate must be > 0 and ≤ MAX_RATE (${config.maxRate})`);
+        const duration = parseDuration(b.duration);
+        if (duration === undefined || duration <= 0 || duration > config.maxDuration) throw new InputError('duration', `duration must be a positive duration ≤ MAX_DURATION (${config.maxDuration} s)`);
+        const { curve } = buildProfile({ profile: b.profile, rate: b.rate, duration, options: b.profile_options, seed: b.seed ?? randomSeed(), maxRate: config.maxRate });
+        return { points: sampleCurve(curve, duration) };
+      } catch (err) {
+        return sendInputError(reply, err);
+      }
+    },
+  );
+
+  app.get('/api/scenarios', { schema: { tags: ['scenarios'], summary: 'One-click scenarios and the alert each should trigger', response: { 200: Type.Array(ScenarioSchema) } } }, async () =>
+    scenarios(config).map((s) => ({
+      id: s.id,
+      title: s.title,
+      description: s.description,
+      alert: s.alert,
+      expected_after_s: s.expected_after_s,
+      run: { target: s.run.target, rate: s.run.rate as number, duration: s.run.duration, profile: s.run.profile },
+      ...(s.fault ? { fault: s.fault } : {}),
+    })),
+  );
+
+  app.post(
+    '/api/scenarios/:id/run',
+    {
+      schema: {
+        tags: ['scenarios'],
+        summary: 'Start a scenario run',
+        params: IdParams,
+        body: ScenarioRunBodySchema,
+        response: { 201: Type.Object({ id: Type.String(), scenario: Type.String(), alert: Type.Union([Type.String(), Type.Null()]) }), 400: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 429: ErrorSchema },
+      },
+    },
+    async (request, reply) => {
+      const scenario = scenarios(config).find((s) => s.id === request.params.id);
+      if (!scenario) return reply.code(404).send({ error: `no scenario with id ${request.params.id} (known: ${scenarios(config).map((s) => s.id).join(', ')})` });
+      const body = (request.body ?? {}) as { fault?: boolean; rate?: number; duration?: number | string };
+      const req: RunRequest = { ...scenario.run, ...(body.rate !== undefined ? { rate: body.rate } : {}), ...(body.duration !== undefined ? { duration: body.duration } : {}) };
+      const fault = scenario.fault && body.fault !== false ? scenario.fault : undefined;
+      try {
+        const run = manager.create(req, {
+          scenario: scenario.id,
+          ...(fault ? { beforeStart: () => setFault(config, fault), afterEnd: () => setFault(config, null) } : {}),
+        });
+        return reply.code(201).send({ id: run.id, scenario: scenario.id, alert: scenario.alert });
+      } catch (err) {
+        return sendInputError(reply, err);
+      }
+    },
+  );
+};

@@ -1,0 +1,76 @@
+import swagger from '@fastify/swagger';
+import type { Tracer } from '@opentelemetry/api';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
+import { registerHealth, registerJsonErrors } from '@o11y/platform';
+import { createLogger, createRegistry, startTracing, telemetryPlugin, type Logger } from '@o11y/telemetry';
+import { apiRoutes } from './api/routes.js';
+import { wsCompatPlugin } from './api/ws-compat.js';
+import type { Config } from './config.js';
+import { RunManager } from './engine/manager.js';
+import { uiPlugin } from './ui/plugin.js';
+import { VERSION } from './version.js';
+
+export interface AppDeps {
+  registry?: Registry;
+  tracer?: Tracer;
+  /** Whether spans are exported (worker threads then export theirs too). */
+  tracingExported?: boolean;
+  logger?: Logger;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The run manager (the engine behind the REST API). */
+    loadgen: RunManager;
+  }
+}
+
+/** The load generator's HTTP server: REST API, SSE, OpenAPI, health, metrics, the web UI and /ws. */
+export async function buildApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
+  const registry = deps.registry ?? createRegistry();
+  const tracing = deps.tracer ? undefined : startTracing({ serviceName: 'load-generator', serviceVersion: VERSION });
+  const tracer = deps.tracer ?? (tracing as NonNullable<typeof tracing>).tracer;
+  const app = Fastify({
+    loggerInstance: deps.logger ?? createLogger({ name: 'load-generator' }),
+    disableRequestLogging: true,
+    bodyLimit: 1024 * 1024,
+  }) as unknown as FastifyInstance;
+  registerJsonErrors(app);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'o11y load generator',
+        version: VERSION,
+        description:
+          'Open-model HTTP load generator. Runs follow a load profile r(t); each request is sent at its intended time ' +
+          '(the integral of r), whatever the target does; latency is measured from that time. Target hosts must be in TARGET_ALLOWLIST.',
+      },
+      tags: [
+        { name: 'runs', description: 'Start, watch, stop and report runs' },
+        { name: 'profiles', description: 'Load profiles' },
+        { name: 'scenarios', description: 'One-click scenarios that trigger the platform alerts' },
+      ],
+    },
+  });
+  await app.register(telemetryPlugin, { registry, tracer });
+  registerHealth(app);
+  const manager = new RunManager({
+    limits: { allowlist: config.allowlist, maxRate: config.maxRate, maxDuration: config.maxDuration, traceSampleRatio: config.traceSampleRatio },
+    maxActiveRuns: config.maxActiveRuns,
+    dataDir: config.dataDir,
+    registry,
+    tracer,
+    tracingExported: deps.tracingExported ?? tracing?.exporting ?? false,
+    log: app.log,
+  });
+  await manager.init();
+  app.decorate('loadgen', manager);
+  app.addHook('preClose', async () => manager.shutdown());
+  await app.register(apiRoutes, { manager, config });
+  app.get('/openapi.json', { schema: { hide: true } as Record<string, unknown> }, async () => app.swagger());
+  await app.register(uiPlugin);
+  await app.register(wsCompatPlugin);
+  return app;
+}

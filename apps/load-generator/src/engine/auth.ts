@@ -1,0 +1,65 @@
+export interface AuthInput {
+  login_url: string;
+  email: string;
+  password: string;
+}
+
+/**
+ * Logs in before a run and again, once, when a request sent with the current token comes back
+ * 401 (an expired JWT): the new token is used from then on. A token that keeps failing is not
+ * refreshed in a loop: each token triggers at most one re-login, at most one per second.
+ */
+export class TokenHelper {
+  token: string | undefined;
+  logins = 0;
+  private refreshing: Promise<void> | undefined;
+  private readonly refreshedFor = new Set<string>();
+  private lastRefresh = 0;
+
+  constructor(
+    private readonly auth: AuthInput,
+    private readonly timeoutMs: number,
+    private readonly onToken: (token: string) => void = () => {},
+  ) {}
+
+  async login(): Promise<string> {
+    this.logins++;
+    let res: Response;
+    try {
+      res = await fetch(this.auth.login_url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        body: JSON.stringify({ email: this.auth.email, password: this.auth.password }),
+        signal: AbortSignal.timeout(Math.min(this.timeoutMs, 30_000)),
+      });
+    } catch (err) {
+      throw new Error(`login at ${this.auth.login_url} failed: ${(err as Error).message}`);
+    }
+    const text = await res.text();
+    if (!res.ok) throw new Error(`login at ${this.auth.login_url} failed: HTTP ${res.status} ${text.slice(0, 200)}`);
+    let token: unknown;
+    try {
+      const body = JSON.parse(text) as Record<string, unknown>;
+      token = body.token ?? body.access_token;
+    } catch {
+      token = undefined;
+    }
+    if (typeof token !== 'string' || token === '') throw new Error(`login at ${this.auth.login_url} answered without a "token" field`);
+    this.token = token;
+    this.onToken(token);
+    return token;
+  }
+
+  /** A request sent with `used` got 401. */
+  unauthorized(used: string | undefined): void {
+    if (this.refreshing || used === undefined || used !== this.token || this.refreshedFor.has(used)) return;
+    if (Date.now() - this.lastRefresh < 1000) return;
+    this.refreshedFor.add(used);
+    this.lastRefresh = Date.now();
+    this.refreshing = this.login()
+      .then(() => undefined, () => undefined)
+      .finally(() => {
+        this.refreshing = undefined;
+      });
+  }
+}

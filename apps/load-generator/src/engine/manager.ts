@@ -1,0 +1,116 @@
+import { randomUUID } from 'node:crypto';
+import type { Tracer } from '@opentelemetry/api';
+import type { Registry } from 'prom-client';
+import { InputError } from '../errors.js';
+import { LoadgenMetrics } from './metrics.js';
+import { Run, type RunDeps, type RunSummary, type SeriesPoint } from './run.js';
+import { KEEP_RUNS, RunStore, type StoredRun } from './store.js';
+import { validateRunRequest, type Limits, type RunRequest } from './validate.js';
+
+export interface ManagerOptions {
+  limits: Limits;
+  maxActiveRuns: number;
+  dataDir: string;
+  registry: Registry;
+  tracer?: Tracer | undefined;
+  tracingExported?: boolean;
+  log?: { warn(obj: object, msg: string): void };
+}
+
+export interface CreateOptions {
+  scenario?: string;
+  beforeStart?: RunDeps['beforeStart'];
+  afterEnd?: RunDeps['afterEnd'];
+  /** Worker threads: tests and the benchmark may pin it; "auto" otherwise. */
+  threads?: number | 'auto';
+}
+
+/**
+ * Owns the runs: validates and starts them (at most MAX_ACTIVE_RUNS at once), answers for active
+ * and finished ones, and keeps the newest 50 finished runs on disk.
+ */
+export class RunManager {
+  private readonly active = new Map<string, Run>();
+  private finished: StoredRun[] = [];
+  private readonly store: RunStore;
+  readonly metrics: LoadgenMetrics;
+  private readonly saving = new Set<Promise<void>>();
+
+  constructor(private readonly opts: ManagerOptions) {
+    this.store = new RunStore(opts.dataDir);
+    this.metrics = new LoadgenMetrics(opts.registry, () => [...this.active.values()]);
+  }
+
+  async init(): Promise<void> {
+    this.finished = await this.store.load();
+  }
+
+  activeRuns(): Run[] {
+    return [...this.active.values()];
+  }
+
+  /** Validates and starts a run; throws InputError (400/403/429). */
+  create(req: RunRequest, extra: CreateOptions = {}): Run {
+    const spec = validateRunRequest(req, this.opts.limits, randomUUID());
+    if (this.active.size >= this.opts.maxActiveRuns) {
+      throw new InputError(undefined, `${this.active.size} runs are active, the most MAX_ACTIVE_RUNS allows (${this.opts.maxActiveRuns}); stop one or wait`, 429);
+    }
+    if (extra.scenario) spec.scenario = extra.scenario;
+    if (extra.threads !== undefined) spec.threads = extra.threads;
+    const run = new Run(spec, {
+      observer: this.metrics,
+      tracer: this.opts.tracer,
+      tracingExported: this.opts.tracingExported ?? false,
+      ...(extra.beforeStart ? { beforeStart: extra.beforeStart } : {}),
+      ...(extra.afterEnd ? { afterEnd: extra.afterEnd } : {}),
+    });
+    this.active.set(run.id, run);
+    run.once('done', (summary: RunSummary) => {
+      this.active.delete(run.id);
+      const stored: StoredRun = { summary, points: run.points };
+      this.finished.unshift(stored);
+      const dropped = this.finished.splice(KEEP_RUNS);
+      const p = (async () => {
+        try {
+          await this.store.save(stored);
+          for (const old of dropped) await this.store.remove(old.summary.id);
+        } catch (err) {
+          this.opts.log?.warn({ err }, 'could not save the run summary');
+        }
+      })();
+      this.saving.add(p);
+      void p.finally(() => this.saving.delete(p));
+    });
+    void run.start();
+    return run;
+  }
+
+  list(): RunSummary[] {
+    const all = [...[...this.active.values()].map((r) => r.summary()), ...this.finished.map((s) => s.summary)];
+    return all.sort((a, b) => b.started_at.localeCompare(a.started_at));
+  }
+
+  run(id: string): Run | undefined {
+    return this.active.get(id);
+  }
+
+  summary(id: string): RunSummary | undefined {
+    return this.active.get(id)?.summary() ?? this.finished.find((s) => s.summary.id === id)?.summary;
+  }
+
+  series(id: string): SeriesPoint[] | undefined {
+    return this.active.get(id)?.points ?? this.finished.find((s) => s.summary.id === id)?.points;
+  }
+
+  async stop(id: string): Promise<RunSummary | undefined> {
+    const run = this.active.get(id);
+    if (run) return run.stop();
+    return this.summary(id);
+  }
+
+  /** Stops every active run and waits for their summaries to be saved. */
+  async shutdown(): Promise<void> {
+    await Promise.all([...this.active.values()].map((r) => r.stop()));
+    await Promise.all([...this.saving]);
+  }
+}

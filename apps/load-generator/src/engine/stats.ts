@@ -1,0 +1,195 @@
+import * as hdr from 'hdr-histogram-js';
+
+export type Histogram = hdr.Histogram;
+
+export const ERROR_CLASSES = ['timeout', 'refused', 'reset', 'dns', 'other'] as const;
+export type ErrorClass = (typeof ERROR_CLASSES)[number];
+export type ErrorCounts = Record<ErrorClass, number>;
+
+/** Prometheus buckets of the latency histograms, in seconds; 0.5 is a bound so "p99 > 500 ms" is exact. */
+export const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 30];
+/** Prometheus buckets of the scheduler lag histogram, in seconds. */
+export const LAG_BUCKETS = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
+
+/** An HDR histogram of microseconds (1 µs … 1 h, 3 significant digits). */
+export function newHistogram(): Histogram {
+  return hdr.build({ bitBucketSize: 32, autoResize: true, lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3 });
+}
+
+export function encodeHistogram(h: Histogram): string {
+  return hdr.encodeIntoCompressedBase64(h);
+}
+
+export function decodeHistogram(s: string): Histogram {
+  return hdr.decodeFromCompressedBase64(s, 32, false);
+}
+
+/** Records milliseconds into a microsecond histogram. */
+export function recordMs(h: Histogram, ms: number): void {
+  h.recordValue(ms <= 0.001 ? 1 : Math.round(ms * 1000));
+}
+
+/** Cheap Prometheus-style bucket counts (non-cumulative, last slot = +Inf), kept beside the HDR histograms. */
+export class BucketCounts {
+  readonly counts: number[];
+  sum = 0;
+  count = 0;
+
+  constructor(readonly bounds: readonly number[]) {
+    this.counts = new Array<number>(bounds.length + 1).fill(0);
+  }
+
+  observe(seconds: number): void {
+    const b = this.bounds;
+    let i = 0;
+    while (i < b.length && seconds > (b[i] as number)) i++;
+    this.counts[i] = (this.counts[i] as number) + 1;
+    this.sum += seconds;
+    this.count++;
+  }
+
+  add(other: { counts: readonly number[]; sum: number; count: number }): void {
+    for (let i = 0; i < this.counts.length; i++) this.counts[i] = (this.counts[i] as number) + (other.counts[i] ?? 0);
+    this.sum += other.sum;
+    this.count += other.count;
+  }
+
+  reset(): void {
+    this.counts.fill(0);
+    this.sum = 0;
+    this.count = 0;
+  }
+
+  toJSON(): { counts: number[]; sum: number; count: number } {
+    return { counts: [...this.counts], sum: this.sum, count: this.count };
+  }
+}
+
+export function emptyErrors(): ErrorCounts {
+  return { timeout: 0, refused: 0, reset: 0, dns: 0, other: 0 };
+}
+
+/**
+ * One second of one shard. `sent` and `dropped` belong to the window of the intended send time;
+ * responses (ok, failed, codes, errors, latencies) to the window in which they completed.
+ */
+export interface WindowStats {
+  index: number;
+  /** Window length in seconds (< 1 for the last, partial one). */
+  length: number;
+  sent: number;
+  ok: number;
+  failed: number;
+  dropped: number;
+  inFlight: number;
+  status: Record<string, number>;
+  errors: ErrorCounts;
+  latency: Histogram;
+  service: Histogram;
+  lag: Histogram;
+  promLatency: BucketCounts;
+  promService: BucketCounts;
+  promLag: BucketCounts;
+}
+
+export function newWindow(index: number): WindowStats {
+  return {
+    index,
+    length: 1,
+    sent: 0,
+    ok: 0,
+    failed: 0,
+    dropped: 0,
+    inFlight: 0,
+    status: {},
+    errors: emptyErrors(),
+    latency: newHistogram(),
+    service: newHistogram(),
+    lag: newHistogram(),
+    promLatency: new BucketCounts(LATENCY_BUCKETS),
+    promService: new BucketCounts(LATENCY_BUCKETS),
+    promLag: new BucketCounts(LAG_BUCKETS),
+  };
+}
+
+export function resetWindow(w: WindowStats, index: number): WindowStats {
+  w.index = index;
+  w.length = 1;
+  w.sent = w.ok = w.failed = w.dropped = w.inFlight = 0;
+  w.status = {};
+  w.errors = emptyErrors();
+  w.latency.reset();
+  w.service.reset();
+  w.lag.reset();
+  w.promLatency.reset();
+  w.promService.reset();
+  w.promLag.reset();
+  return w;
+}
+
+/** Adds `b` into `a` (counts, codes, errors, histograms); in-flight is summed (shards are disjoint). */
+export function mergeWindow(a: WindowStats, b: WindowStats): void {
+  a.sent += b.sent;
+  a.ok += b.ok;
+  a.failed += b.failed;
+  a.dropped += b.dropped;
+  a.inFlight += b.inFlight;
+  a.length = Math.max(a.length, b.length);
+  for (const [code, n] of Object.entries(b.status)) a.status[code] = (a.status[code] ?? 0) + n;
+  for (const c of ERROR_CLASSES) a.errors[c] += b.errors[c];
+  a.latency.add(b.latency);
+  a.service.add(b.service);
+  a.lag.add(b.lag);
+  a.promLatency.add(b.promLatency);
+  a.promService.add(b.promService);
+  a.promLag.add(b.promLag);
+}
+
+/** A window as plain data, for postMessage from a worker thread. */
+export interface WireWindow extends Omit<WindowStats, 'latency' | 'service' | 'lag' | 'promLatency' | 'promService' | 'promLag'> {
+  latency: string;
+  service: string;
+  lag: string;
+  promLatency: { counts: number[]; sum: number; count: number };
+  promService: { counts: number[]; sum: number; count: number };
+  promLag: { counts: number[]; sum: number; count: number };
+}
+
+export function toWire(w: WindowStats): WireWindow {
+  return {
+    ...w,
+    status: { ...w.status },
+    errors: { ...w.errors },
+    latency: encodeHistogram(w.latency),
+    service: encodeHistogram(w.service),
+    lag: encodeHistogram(w.lag),
+    promLatency: w.promLatency.toJSON(),
+    promService: w.promService.toJSON(),
+    promLag: w.promLag.toJSON(),
+  };
+}
+
+export function fromWire(w: WireWindow): WindowStats {
+  const out = newWindow(w.index);
+  out.length = w.length;
+  out.sent = w.sent;
+  out.ok = w.ok;
+  out.failed = w.failed;
+  out.dropped = w.dropped;
+  out.inFlight = w.inFlight;
+  out.status = w.status;
+  out.errors = w.errors;
+  out.latency.add(decodeHistogram(w.latency));
+  out.service.add(decodeHistogram(w.service));
+  out.lag.add(decodeHistogram(w.lag));
+  out.promLatency.add(w.promLatency);
+  out.promService.add(w.promService);
+  out.promLag.add(w.promLag);
+  return out;
+}
+
+/** Percentile in ms from a microsecond histogram (0 when empty). */
+export function pctMs(h: Histogram, p: number): number {
+  if (h.totalCount === 0) return 0;
+  return Math.round(h.getValueAtPercentile(p)) / 1000;
+}

@@ -1,0 +1,47 @@
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { RunSummary, SeriesPoint } from './run.js';
+
+export interface StoredRun {
+  summary: RunSummary;
+  points: SeriesPoint[];
+}
+
+export const KEEP_RUNS = 50;
+
+/** Finished runs on disk (`DATA_DIR/runs/<id>.json`): the newest 50 survive a restart. */
+export class RunStore {
+  private readonly dir: string;
+
+  constructor(dataDir: string) {
+    this.dir = join(dataDir, 'runs');
+  }
+
+  async load(): Promise<StoredRun[]> {
+    await mkdir(this.dir, { recursive: true });
+    const runs: StoredRun[] = [];
+    for (const f of await readdir(this.dir)) {
+      if (!f.endsWith('.json')) continue;
+      try {
+        runs.push(JSON.parse(await readFile(join(this.dir, f), 'utf8')) as StoredRun);
+      } catch {
+        // A half-written or foreign file is skipped, not fatal.
+      }
+    }
+    runs.sort((a, b) => b.summary.started_at.localeCompare(a.summary.started_at));
+    for (const old of runs.slice(KEEP_RUNS)) await this.remove(old.summary.id);
+    return runs.slice(0, KEEP_RUNS);
+  }
+
+  async save(run: StoredRun): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    const file = join(this.dir, `${run.summary.id}.json`);
+    const tmp = `${file}.${process.pid}.tmp`;
+    await writeFile(tmp, JSON.stringify(run));
+    await rename(tmp, file);
+  }
+
+  async remove(id: string): Promise<void> {
+    await rm(join(this.dir, `${id}.json`), { force: true });
+  }
+}

@@ -1,0 +1,97 @@
+import { parseDuration } from '@o11y/platform';
+import { InputError } from '../errors.js';
+import { buildProfile } from '../profiles/registry.js';
+import { randomSeed } from '../profiles/random.js';
+import { USER_AGENT } from '../version.js';
+import type { AuthInput } from './auth.js';
+import type { RunSpec } from './run.js';
+import { checkAllowed, parseUrl, prepareTarget, type TargetInput } from './target.js';
+
+/** The body of `POST /api/runs` (and what the CLI builds from its flags). */
+export interface RunRequest {
+  target: TargetInput;
+  rate: number | string;
+  duration: number | string;
+  profile?: string | undefined;
+  profile_options?: Record<string, unknown> | undefined;
+  timeout?: number | string | undefined;
+  max_in_flight?: number | undefined;
+  seed?: number | undefined;
+  auth?: Partial<AuthInput> | undefined;
+}
+
+export interface Limits {
+  allowlist: readonly string[];
+  maxRate: number;
+  /** Seconds. */
+  maxDuration: number;
+  traceSampleRatio: number;
+}
+
+export const DEFAULT_TIMEOUT_S = 30;
+export const DEFAULT_MAX_IN_FLIGHT = 10_000;
+export const MAX_IN_FLIGHT_LIMIT = 100_000;
+
+function positiveNumber(raw: unknown, field: string): number {
+  const n = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
+  if (typeof n !== 'number' || !Number.isFinite(n) || n <= 0) throw new InputError(field, `${field} must be a positive number (got ${JSON.stringify(raw)})`);
+  return n;
+}
+
+function duration(raw: unknown, field: string): number {
+  const d = typeof raw === 'number' || typeof raw === 'string' ? parseDuration(raw) : undefined;
+  if (d === undefined || d <= 0) throw new InputError(field, `${field} must be a positive duration: seconds or "30s", "2m", "1h" (got ${JSON.stringify(raw)})`);
+  return d;
+}
+
+/** Checks a run request against the limits and turns it into a run spec; throws InputError (400/403). */
+export function validateRunRequest(req: RunRequest, limits: Limits, id: string): RunSpec {
+  if (!req || typeof req !== 'object') throw new InputError(undefined, 'body must be a JSON object');
+  const target = prepareTarget(req.target, limits.allowlist);
+  if (req.rate === undefined || req.rate === null) throw new InputError('rate', 'rate is required (requests per second)');
+  const rate = positiveNumber(req.rate, 'rate');
+  if (rate > limits.maxRate) throw new InputError('rate', `rate ${rate} exceeds MAX_RATE (${limits.maxRate})`);
+  if (req.duration === undefined || req.duration === null) throw new InputError('duration', 'duration is required (seconds or "2m")');
+  const dur = duration(req.duration, 'duration');
+  if (dur > limits.maxDuration) throw new InputError('duration', `duration ${dur} s exceeds MAX_DURATION (${limits.maxDuration} s)`);
+  const timeout = req.timeout === undefined || req.timeout === null || req.timeout === '' ? DEFAULT_TIMEOUT_S : duration(req.timeout, 'timeout');
+  if (timeout > 600) throw new InputError('timeout', 'timeout must be at most 10m');
+  let maxInFlight = DEFAULT_MAX_IN_FLIGHT;
+  if (req.max_in_flight !== undefined && req.max_in_flight !== null) {
+    const m = Number(req.max_in_flight);
+    if (!Number.isInteger(m) || m < 1 || m > MAX_IN_FLIGHT_LIMIT) throw new InputError('max_in_flight', `max_in_flight must be an integer from 1 to ${MAX_IN_FLIGHT_LIMIT}`);
+    maxInFlight = m;
+  }
+  let seed: number;
+  if (req.seed === undefined || req.seed === null) seed = randomSeed();
+  else {
+    const s = Number(req.seed);
+    if (!Number.isInteger(s) || s < 0 || s > 0xffffffff) throw new InputError('seed', 'seed must be an integer from 0 to 4294967295');
+    seed = s;
+  }
+  if (req.profile !== undefined && typeof req.profile !== 'string') throw new InputError('profile', 'profile must be a string');
+  if (req.profile_options !== undefined && req.profile_options !== null && (typeof req.profile_options !== 'object' || Array.isArray(req.profile_options))) {
+    throw new InputError('profile_options', 'profile_options must be an object');
+  }
+  const built = buildProfile({ profile: req.profile ?? 'constant', rate, duration: dur, options: req.profile_options ?? undefined, seed, maxRate: limits.maxRate });
+  let auth: AuthInput | undefined;
+  if (req.auth !== undefined && req.auth !== null) {
+    const a = req.auth;
+    const loginUrl = parseUrl(a.login_url, 'auth.login_url');
+    if (typeof a.email !== 'string' || a.email === '') throw new InputError('auth.email', 'auth.email is required');
+    if (typeof a.password !== 'string') throw new InputError('auth.password', 'auth.password is required');
+    checkAllowed(loginUrl, limits.allowlist, 'auth.login_url');
+    auth = { login_url: loginUrl.toString(), email: a.email, password: a.password };
+  }
+  return {
+    id,
+    target,
+    profile: { id: built.definition.id, rate, duration: dur, options: built.options, seed },
+    curve: built.curve,
+    timeoutMs: Math.round(timeout * 1000),
+    maxInFlight,
+    auth,
+    traceRatio: limits.traceSampleRatio,
+    userAgent: USER_AGENT,
+  };
+}

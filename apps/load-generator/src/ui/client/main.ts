@@ -1,0 +1,211 @@
+// The load generator's page: form, live run, scenarios, history; `#/runs/<id>` opens a run.
+import 'uplot/dist/uPlot.min.css';
+import './styles.css';
+import { api, ApiError, type Scenario, type Summary } from './api.js';
+import { fmt, fmtMs, h, tx } from './dom.js';
+import { lang, onLang, pick, profileName, rerender, setLang, t, type Key } from './i18n.js';
+import { RunForm } from './form.js';
+import { RunView } from './run-view.js';
+
+let runView: RunView | null = null;
+let scenarios: Scenario[] = [];
+let history: Summary[] = [];
+
+function shell(): HTMLElement {
+  const langBtn = (code: 'ru' | 'en', label: string) =>
+    h('button', { type: 'button', class: 'lang-btn', 'data-lang': code, lang: code, onclick: () => setLang(code) }, label);
+  return h(
+    'div',
+    { class: 'page' },
+    h(
+      'header',
+      { class: 'top' },
+      h('div', { class: 'brand' }, h('h1', {}, tx('title')), h('p', { class: 'subtitle' }, tx('subtitle'))),
+      h('div', { class: 'seg lang', role: 'group', 'aria-label': 'Language / Язык' }, langBtn('ru', 'Русский'), langBtn('en', 'English')),
+    ),
+    h(
+      'main',
+      { class: 'layout' },
+      h(
+        'div',
+        { class: 'col col-left' },
+        h('section', { class: 'panel form-panel', id: 'new-run', 'aria-labelledby': 'new-run-title' }, h('h2', { id: 'new-run-title' }, tx('newRun'))),
+        h(
+          'section',
+          { class: 'panel scenarios-panel', id: 'scenarios', 'aria-labelledby': 'scenarios-title' },
+          h('h2', { id: 'scenarios-title' }, tx('scenarios')),
+          h('p', { class: 'hint' }, tx('scenariosHint')),
+          h('div', { id: 'scenario-list', class: 'scenario-list' }),
+        ),
+      ),
+      h(
+        'div',
+        { class: 'col col-right' },
+        h('section', { class: 'panel run-panel', id: 'run-panel', 'aria-live': 'polite' }),
+        h(
+          'section',
+          { class: 'panel history-panel', id: 'history', 'aria-labelledby': 'history-title' },
+          h(
+            'div',
+            { class: 'panel-head' },
+            h('h2', { id: 'history-title' }, tx('history')),
+            h('button', { type: 'button', class: 'link', id: 'history-refresh', onclick: () => void loadHistory() }, tx('refresh')),
+          ),
+          h('ul', { id: 'history-list', class: 'history-list' }),
+        ),
+      ),
+    ),
+  );
+}
+
+function openRun(id: string): void {
+  if (location.hash !== `#/runs/${id}`) location.hash = `#/runs/${id}`;
+  else void route();
+}
+
+async function route(): Promise<void> {
+  const m = /^#\/runs\/([^/?#]+)/.exec(location.hash);
+  const panel = document.getElementById('run-panel');
+  if (!panel) return;
+  const id = m?.[1] ? decodeURIComponent(m[1]) : null;
+  if (runView && id && runView.el.dataset.runId === id) return;
+  runView?.close();
+  runView = null;
+  if (!id) {
+    panel.replaceChildren(h('p', { class: 'empty' }, tx('noRun')));
+    return;
+  }
+  runView = new RunView(id, () => void loadHistory(), (sid) => scenarios.find((s) => s.id === sid));
+  panel.replaceChildren(runView.el);
+  await runView.start();
+  markCurrentInHistory();
+}
+
+function renderScenarios(): void {
+  const list = document.getElementById('scenario-list');
+  if (!list) return;
+  list.replaceChildren(
+    ...scenarios.map((s) => {
+      const faultId = `fault-${s.id}`;
+      const supportsFault = Boolean(s.fault);
+      const err = h('p', { class: 'field-error', id: `scenario-err-${s.id}`, role: 'alert', hidden: true });
+      const btn = h('button', { type: 'button', class: 'secondary', id: `scenario-${s.id}` }, t('runScenario'));
+      btn.addEventListener('click', () => {
+        err.hidden = true;
+        btn.disabled = true;
+        const fault = supportsFault ? (document.getElementById(faultId) as HTMLInputElement | null)?.checked : undefined;
+        api
+          .runScenario(s.id, fault)
+          .then((r) => {
+            openRun(r.id);
+            document.getElementById('run-panel')?.scrollIntoView({ block: 'start' });
+          })
+          .catch((e: ApiError) => {
+            err.textContent = e.status === 429 ? t('err_tooMany', { msg: e.message }) : e.status === 403 ? t('err_forbidden', { msg: e.message }) : t('err_generic', { msg: e.message });
+            err.hidden = false;
+          })
+          .finally(() => (btn.disabled = false));
+      });
+      return h(
+        'article',
+        { class: 'scenario' },
+        h('h3', {}, pick(s.title)),
+        h('p', {}, pick(s.description)),
+        h('p', { class: 'expects' }, s.alert ? t('expectsAlert', { alert: s.alert, s: s.expected_after_s ?? '?' }) : t('expectsNothing')),
+        h(
+          'p',
+          { class: 'hint' },
+          `${s.run.target.method} ${s.run.target.url} · ${s.run.rate} rps · ${typeof s.run.duration === 'number' ? `${s.run.duration} s` : s.run.duration}`,
+        ),
+        supportsFault ? h('label', { class: 'check' }, h('input', { type: 'checkbox', id: faultId, checked: true }), ' ', t('withFault')) : null,
+        h('div', { class: 'row actions' }, btn),
+        err,
+      );
+    }),
+  );
+}
+
+async function loadScenarios(): Promise<void> {
+  try {
+    scenarios = await api.scenarios();
+  } catch {
+    scenarios = [];
+  }
+  renderScenarios();
+}
+
+function renderHistory(): void {
+  const list = document.getElementById('history-list');
+  if (!list) return;
+  if (history.length === 0) {
+    list.replaceChildren(h('li', { class: 'empty' }, t('historyEmpty')));
+    return;
+  }
+  list.replaceChildren(
+    ...history.map((s) =>
+      h(
+        'li',
+        {},
+        h(
+          'a',
+          { href: `#/runs/${encodeURIComponent(s.id)}`, 'data-run-id': s.id },
+          h('span', { class: `badge state-${s.state}` }, t(`state_${s.state}` as Key)),
+          h('span', { class: 'when' }, new Date(s.started_at).toLocaleString(lang() === 'ru' ? 'ru-RU' : 'en-GB', { dateStyle: 'short', timeStyle: 'medium' })),
+          h('span', { class: 'what' }, `${s.target.method} ${s.target.url}`),
+          h('span', { class: 'nums' }, `${profileName(s.profile)} · ${fmt(s.sent)} · ${fmt(s.achieved_rps, 1)} rps · p99 ${fmtMs(s.latency?.p99)}`),
+        ),
+      ),
+    ),
+  );
+  markCurrentInHistory();
+}
+
+function markCurrentInHistory(): void {
+  const current = runView?.el.dataset.runId;
+  for (const a of document.querySelectorAll<HTMLAnchorElement>('#history-list a')) {
+    if (a.dataset.runId === current) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
+  }
+}
+
+async function loadHistory(): Promise<void> {
+  try {
+    history = await api.runs();
+  } catch {
+    /* keep the last list */
+  }
+  renderHistory();
+}
+
+async function main(): Promise<void> {
+  const root = document.getElementById('app');
+  if (!root) return;
+  root.replaceChildren(shell());
+  document.documentElement.lang = lang();
+  onLang(() => {
+    document.title = `${t('title')} · o11y-platform`;
+    for (const b of document.querySelectorAll<HTMLButtonElement>('.lang-btn')) b.setAttribute('aria-pressed', String(b.dataset.lang === lang()));
+    renderScenarios();
+    renderHistory();
+  });
+  const form = new RunForm((id) => {
+    openRun(id);
+    void loadHistory();
+    // Show the run and move keyboard focus there.
+    setTimeout(() => {
+      document.getElementById('run-panel')?.scrollIntoView({ block: 'start' });
+      runView?.focus();
+    }, 50);
+  });
+  document.getElementById('new-run')?.append(form.el);
+  window.addEventListener('hashchange', () => void route());
+  await Promise.all([form.init(), loadScenarios(), loadHistory(), route()]);
+  // Profile and scenario names arrived: show them everywhere.
+  rerender();
+  // Runs started elsewhere (scenarios, the CLI, /ws) show up, and running ones move on.
+  setInterval(() => {
+    if (document.visibilityState === 'visible') void loadHistory();
+  }, 5000);
+}
+
+void main();

@@ -1,0 +1,294 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '@o11y/telemetry';
+import { buildApp } from '../src/app.js';
+import { testConfig, type Config } from '../src/config.js';
+import { startTarget, sleep, type TargetServer } from './target-server.js';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'loadgen-api-'));
+const logger = createLogger({ name: 'load-generator-test', level: 'warn' });
+let target: TargetServer;
+let app: FastifyInstance;
+
+function make(overrides: Partial<Config> = {}): Promise<FastifyInstance> {
+  return buildApp(testConfig({ dataDir, ...overrides }), { logger });
+}
+
+beforeAll(async () => {
+  target = await startTarget();
+  app = await make({ maxRate: 1000, maxDuration: 600 });
+});
+afterAll(async () => {
+  await app.close();
+  await target.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+const post = (url: string, payload: unknown, a = app) => a.inject({ method: 'POST', url, payload: payload as object });
+
+async function waitDone(id: string, a = app): Promise<Record<string, unknown>> {
+  for (let i = 0; i < 200; i++) {
+    const s = (await a.inject(`/api/runs/${id}`)).json() as Record<string, unknown>;
+    if (s.state !== 'running') return s;
+    await sleep(100);
+  }
+  throw new Error('run did not end');
+}
+
+describe('POST /api/runs validation', () => {
+  const good = () => ({ target: { method: 'GET', url: `${target.url}/x` }, rate: 10, duration: 1 });
+  const cases: Array<[string, (b: Record<string, unknown>) => void, string]> = [
+    ['no target', (b) => delete b.target, 'target'],
+    ['no url', (b) => delete (b.target as Record<string, unknown>).url, 'target.url'],
+    ['invalid url', (b) => ((b.target as Record<string, unknown>).url = 'not a url'), 'target.url'],
+    ['ftp url', (b) => ((b.target as Record<string, unknown>).url = 'ftp://127.0.0.1/x'), 'target.url'],
+    ['bad method', (b) => ((b.target as Record<string, unknown>).method = 'BREW'), 'target.method'],
+    ['CR/LF in a header value', (b) => ((b.target as Record<string, unknown>).headers = { 'X-A': 'a\r\nInjected: 1' }), 'target.headers'],
+    ['CR/LF in a header name', (b) => ((b.target as Record<string, unknown>).headers = { 'X-A\r\nB': 'a' }), 'target.headers'],
+    ['a header line without a colon', (b) => ((b.target as Record<string, unknown>).headers = 'X-A 1'), 'target.headers'],
+    ['body with GET', (b) => ((b.target as Record<string, unknown>).body = '{"a":1}'), 'target.body'],
+    ['no rate', (b) => delete b.rate, 'rate'],
+    ['rate 0', (b) => (b.rate = 0), 'rate'],
+    ['negative rate', (b) => (b.rate = -5), 'rate'],
+    ['rate not a number', (b) => (b.rate = 'fast'), 'rate'],
+    ['rate over MAX_RATE', (b) => (b.rate = 1001), 'rate'],
+    ['no duration', (b) => delete b.duration, 'duration'],
+    ['bad duration', (b) => (b.duration = 'forever'), 'duration'],
+    ['duration over MAX_DURATION', (b) => (b.duration = '11m'), 'duration'],
+    ['unknown profile', (b) => (b.profile = 'sawtooth'), 'profile'],
+    ['unknown profile option', (b) => ((b.profile = 'spiky'), (b.profile_options = { bogus: 1 })), 'profile_options.bogus'],
+    ['bad profile option', (b) => ((b.profile = 'wave'), (b.profile_options = { period: 'often' })), 'profile_options.period'],
+    ['bad timeout', (b) => (b.timeout = 'soon'), 'timeout'],
+    ['bad max_in_flight', (b) => (b.max_in_flight = 0), 'max_in_flight'],
+    ['bad seed', (b) => (b.seed = -1), 'seed'],
+    ['bad auth.login_url', (b) => (b.auth = { login_url: 'nope', email: 'a@b.c', password: 'x' }), 'auth.login_url'],
+    ['auth without email', (b) => (b.auth = { login_url: `${target.url}/login`, password: 'x' }), 'auth.email'],
+  ];
+  it.each(cases)('400 for %s, naming the field', async (_name, mutate, field) => {
+    const body = good() as Record<string, unknown>;
+    mutate(body);
+    const res = await post('/api/runs', body);
+    expect(res.statusCode).toBe(400);
+    const json = res.json() as { error: string; field: string };
+    expect(json.field).toBe(field);
+    expect(json.error.length).toBeGreaterThan(5);
+  });
+
+  it('403 naming TARGET_ALLOWLIST for a host outside it (target and login URL)', async () => {
+    const res = await post('/api/runs', { ...good(), target: { url: 'http://example.com/' } });
+    expect(res.statusCode).toBe(403);
+    expect(res.json().error).toContain('TARGET_ALLOWLIST');
+    const res2 = await post('/api/runs', { ...good(), auth: { login_url: 'http://10.1.2.3/login', email: 'a@b.c', password: 'x' } });
+    expect(res2.statusCode).toBe(403);
+    expect(res2.json().error).toContain('TARGET_ALLOWLIST');
+  });
+
+  it('accepts Russian profile labels, "2m"-style durations and header lines', async () => {
+    const res = await post('/api/runs', { target: { url: `${target.url}/ru`, headers: 'X-A: 1\nX-B: 2' }, rate: 20, duration: '1s', profile: 'Ночной режим' });
+    expect(res.statusCode).toBe(201);
+    const s = await waitDone(res.json().id);
+    expect(s.profile).toBe('night');
+    expect(s.state).toBe('finished');
+    expect(s.sent).toBe(2);
+  });
+});
+
+describe('runs', () => {
+  it('runs, reports summary, series, CSV and JSON, and lists newest first', async () => {
+    const res = await post('/api/runs', { target: { url: `${target.url}/a` }, rate: 40, duration: 2, profile: 'constant', seed: 5 });
+    expect(res.statusCode).toBe(201);
+    const { id } = res.json() as { id: string };
+    const running = (await app.inject(`/api/runs/${id}`)).json();
+    expect(running.state).toBe('running');
+    const s = await waitDone(id);
+    expect(s).toMatchObject({ id, state: 'finished', profile: 'constant', seed: 5, target: { method: 'GET', url: `${target.url}/a` }, target_rate: 40, sent: 80, ok: 80, failed: 0, dropped: 0, in_flight: 0 });
+    expect(s.latency).toEqual(expect.objectContaining({ p50: expect.any(Number), p999: expect.any(Number), max: expect.any(Number) }));
+    expect(s.status_codes).toEqual({ '200': 80 });
+    expect(s.errors).toEqual({ timeout: 0, refused: 0, reset: 0, dns: 0, other: 0 });
+    const series = (await app.inject(`/api/runs/${id}/series`)).json() as { points: Array<Record<string, unknown>> };
+    expect(series.points.map((p) => p.t)).toEqual([0, 1]);
+    expect(series.points[0]).toMatchObject({ target_rps: 40, sent: 40 });
+    expect(Object.keys(series.points[0] ?? {})).toEqual(expect.arrayContaining(['in_flight', 'p50_ms', 'p95_ms', 'p99_ms', 'service_p50_ms', 'service_p99_ms', 'status_codes', 'errors']));
+    const csv = await app.inject(`/api/runs/${id}/report?format=csv`);
+    expect(csv.headers['content-type']).toContain('text/csv');
+    const lines = csv.body.trim().split('\n');
+    expect(lines[0]?.startsWith('t,target_rps,sent,ok,failed,dropped')).toBe(true);
+    expect(lines).toHaveLength(3);
+    const json = (await app.inject(`/api/runs/${id}/report?format=json`)).json();
+    expect(json.summary.id).toBe(id);
+    expect(json.points).toHaveLength(2);
+    const list = (await app.inject('/api/runs')).json() as Array<{ id: string; started_at: string }>;
+    expect(list[0]?.id).toBe(id);
+    for (let i = 1; i < list.length; i++) expect(list[i - 1]!.started_at >= list[i]!.started_at).toBe(true);
+    expect((await app.inject('/api/runs/nope')).statusCode).toBe(404);
+  });
+
+  it('stops a run within 1 s', async () => {
+    const { id } = (await post('/api/runs', { target: { url: `${target.url}/s` }, rate: 50, duration: 60 })).json();
+    await sleep(1200);
+    const t0 = Date.now();
+    const res = await post(`/api/runs/${id}/stop`, {});
+    expect(Date.now() - t0).toBeLessThan(1000);
+    expect(res.statusCode).toBe(200);
+    expect(res.json().state).toBe('stopped');
+    expect((await app.inject(`/api/runs/${id}`)).json().state).toBe('stopped');
+  });
+
+  it('answers 429 beyond MAX_ACTIVE_RUNS', async () => {
+    const small = await make({ maxActiveRuns: 1 });
+    try {
+      const a = await post('/api/runs', { target: { url: `${target.url}/1` }, rate: 5, duration: 30 }, small);
+      expect(a.statusCode).toBe(201);
+      const b = await post('/api/runs', { target: { url: `${target.url}/2` }, rate: 5, duration: 30 }, small);
+      expect(b.statusCode).toBe(429);
+      expect(b.json().error).toContain('MAX_ACTIVE_RUNS');
+    } finally {
+      await small.close();
+    }
+  });
+
+  it('streams progress once per second and a final done event over SSE', async () => {
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+    const { id } = (await post('/api/runs', { target: { url: `${target.url}/sse` }, rate: 20, duration: 2 })).json();
+    const res = await fetch(`${base}/api/runs/${id}/events`, { signal: AbortSignal.timeout(15_000) });
+    expect(res.headers.get('content-type')).toContain('text/event-stream');
+    const text = await res.text();
+    const events = text.split('\n\n').filter((e) => e.startsWith('event:'));
+    const names = events.map((e) => /^event: (\w+)/.exec(e)?.[1]);
+    expect(names.filter((n) => n === 'progress').length).toBe(2);
+    expect(names.at(-1)).toBe('done');
+    const progress = JSON.parse(events[0]!.split('\ndata: ')[1]!);
+    expect(progress.point.t).toBe(0);
+    expect(progress.summary.id).toBe(id);
+    const done = JSON.parse(events.at(-1)!.split('\ndata: ')[1]!);
+    expect(done.state).toBe('finished');
+    // After the end: `done` at once.
+    const late = await (await fetch(`${base}/api/runs/${id}/events`, { signal: AbortSignal.timeout(5000) })).text();
+    expect(late.startsWith('event: done')).toBe(true);
+  });
+
+  it('keeps finished runs across a restart (newest 50)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'loadgen-persist-'));
+    try {
+      const first = await buildApp(testConfig({ dataDir: dir }), { logger });
+      const { id } = (await post('/api/runs', { target: { url: `${target.url}/p` }, rate: 10, duration: 1 }, first)).json();
+      await waitDone(id, first);
+      const running = (await post('/api/runs', { target: { url: `${target.url}/p2` }, rate: 10, duration: 60 }, first)).json();
+      await first.close();
+      const second = await buildApp(testConfig({ dataDir: dir }), { logger });
+      try {
+        const list = (await second.inject('/api/runs')).json() as Array<{ id: string; state: string }>;
+        expect(list.map((r) => r.id)).toEqual([running.id, id]);
+        expect(list[0]?.state).toBe('stopped');
+        expect((await second.inject(`/api/runs/${id}/series`)).json().points).toHaveLength(1);
+      } finally {
+        await second.close();
+      }
+      expect(readdirSync(join(dir, 'runs'))).toHaveLength(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('profiles, scenarios, metrics, OpenAPI', () => {
+  it('lists the profiles with labels, descriptions and options', async () => {
+    const list = (await app.inject('/api/profiles')).json() as Array<{ id: string; label: { ru: string }; options: Array<{ name: string; default: unknown }> }>;
+    expect(list.map((p) => p.id)).toEqual(['constant', 'moderate', 'chaotic', 'spiky', 'wave', 'warmup', 'night', 'stages']);
+    expect(list.find((p) => p.id === 'spiky')?.label.ru).toBe('Спайковая');
+    expect(list.find((p) => p.id === 'spiky')?.options.map((o) => [o.name, o.default])).toEqual([
+      ['period', 5],
+      ['width', 1],
+      ['multiplier', 2],
+    ]);
+    expect(list.find((p) => p.id === 'wave')?.options[0]).toMatchObject({ name: 'period', default: 30 });
+  });
+
+  it('previews r(t) with at most 600 points', async () => {
+    const res = await post('/api/profiles/preview', { profile: 'Волнообразная', rate: 100, duration: '10m' });
+    expect(res.statusCode).toBe(200);
+    const pts = res.json().points as Array<{ t: number; rate: number }>;
+    expect(pts.length).toBeLessThanOrEqual(600);
+    expect(Math.max(...pts.map((p) => p.rate))).toBeCloseTo(150, 0);
+    expect((await post('/api/profiles/preview', { profile: 'nope', rate: 1, duration: 1 })).json().field).toBe('profile');
+  });
+
+  it('runs the high-latency scenario: login, fault on, GET /api/tasks, fault off', async () => {
+    const calls: string[] = [];
+    const todo = await startTarget((req, res, body) => {
+      calls.push(`${req.method} ${req.url}${req.url === '/api/faults' && body ? ` ${body}` : ''}`);
+      res.setHeader('content-type', 'application/json');
+      if (req.url === '/api/login') return res.end('{"token":"demo"}');
+      if (req.url === '/api/faults') return res.end('{}');
+      res.statusCode = req.headers.authorization === 'Bearer demo' ? 200 : 401;
+      res.end('[]');
+    });
+    const scen = await make({ todoApiUrl: todo.url, todoApiAdminToken: 'admin-secret' });
+    try {
+      const list = (await scen.inject('/api/scenarios')).json() as Array<{ id: string; alert: string | null; run: { rate: number; duration: number; profile: string; target: { url: string } } }>;
+      expect(list.map((s) => [s.id, s.alert])).toEqual([
+        ['high-latency', 'HighLatency'],
+        ['high-db-load', 'HighDBLoad'],
+        ['smoke', null],
+      ]);
+      expect(list[0]?.run).toMatchObject({ rate: 100, duration: 120, profile: 'constant', target: { url: `${todo.url}/api/tasks` } });
+      const res = await post('/api/scenarios/high-latency/run', { duration: 1, rate: 10 }, scen);
+      expect(res.statusCode).toBe(201);
+      expect(res.json()).toMatchObject({ scenario: 'high-latency', alert: 'HighLatency' });
+      const s = await waitDone(res.json().id, scen);
+      expect(s).toMatchObject({ state: 'finished', scenario: 'high-latency', ok: 10 });
+      await sleep(100);
+      expect(calls[0]).toBe('POST /api/login');
+      expect(calls[1]).toBe('PUT /api/faults {"latency":{"ms":600,"method":"GET","route":"/api/tasks"}}');
+      expect(calls.filter((c) => c === 'GET /api/tasks')).toHaveLength(10);
+      expect(calls.at(-1)).toBe('DELETE /api/faults');
+      const db = await post('/api/scenarios/high-db-load/run', { duration: 1, rate: 5 }, scen);
+      const d = await waitDone(db.json().id, scen);
+      expect(d).toMatchObject({ state: 'finished', ok: 5, target: { method: 'POST' } });
+      expect((await post('/api/scenarios/nope/run', {}, scen)).statusCode).toBe(404);
+    } finally {
+      await scen.close();
+      await todo.close();
+    }
+  });
+
+  it('exposes the loadgen_* metrics with bounded labels', async () => {
+    const { id } = (await post('/api/runs', { target: { url: `${target.url}/m?secret=1` }, rate: 20, duration: 1, profile: 'spiky' })).json();
+    await waitDone(id);
+    const text = (await app.inject('/metrics')).body;
+    for (const name of [
+      'loadgen_requests_total',
+      'loadgen_requests_success_total',
+      'loadgen_rps_current',
+      'loadgen_target_rps',
+      'loadgen_in_flight',
+      'loadgen_dropped_total',
+      'loadgen_response_latency_seconds_bucket',
+      'loadgen_service_latency_seconds_bucket',
+      'loadgen_scheduler_lag_seconds_bucket',
+      'loadgen_active_runs',
+    ]) {
+      expect(text, name).toContain(name);
+    }
+    expect(text).toMatch(/loadgen_requests_total\{profile="spiky",method="GET",status_class="2xx"\} \d+/);
+    expect(text).toContain('loadgen_response_latency_seconds_bucket{le="0.5",profile="spiky",method="GET"}');
+    expect(text).not.toContain('secret=1');
+    expect(text).not.toContain(id);
+    const om = await app.inject({ url: '/metrics', headers: { accept: 'application/openmetrics-text' } });
+    expect(om.body).toContain('loadgen_requests_total{');
+  });
+
+  it('serves the OpenAPI document and health', async () => {
+    const doc = (await app.inject('/openapi.json')).json() as { openapi: string; paths: Record<string, unknown> };
+    expect(doc.openapi).toMatch(/^3\./);
+    for (const p of ['/api/runs', '/api/runs/{id}', '/api/runs/{id}/series', '/api/runs/{id}/events', '/api/runs/{id}/stop', '/api/runs/{id}/report', '/api/profiles', '/api/profiles/preview', '/api/scenarios', '/api/scenarios/{id}/run']) {
+      expect(doc.paths, p).toHaveProperty([p]);
+    }
+    expect((await app.inject('/health/live')).statusCode).toBe(200);
+    expect((await app.inject('/health/ready')).statusCode).toBe(200);
+  });
+});

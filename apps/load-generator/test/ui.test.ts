@@ -1,0 +1,312 @@
+// The load generator's page in Debian's Chromium, against the real engine and a local target.
+import type { Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser, screenshotPath, type Browser } from '../../../test/helpers/browser.js';
+import { buildUi, startLoadgen, startTarget, until, type Loadgen, type Target } from './ui-helpers.js';
+
+let target: Target;
+let lg: Loadgen;
+let browser: Browser;
+const pageErrors: string[] = [];
+
+beforeAll(async () => {
+  buildUi();
+  target = await startTarget();
+  lg = await startLoadgen(target.url);
+  browser = await launchBrowser({ locale: 'en-US' });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  // Stop whatever a failed test left running.
+  if (lg) {
+    const runs = (await (await fetch(`${lg.url}/api/runs`)).json()) as Array<{ id: string; state: string }>;
+    for (const r of runs.filter((x) => x.state === 'running')) await fetch(`${lg.url}/api/runs/${r.id}/stop`, { method: 'POST' });
+    await lg.close();
+  }
+  await target?.close();
+});
+
+afterEach(() => {
+  // No script errors in the page, whatever the test did.
+  expect(pageErrors.splice(0)).toEqual([]);
+});
+
+async function openPage(width = 1360, height = 900): Promise<Page> {
+  const page = await browser.context.newPage();
+  await page.setViewportSize({ width, height });
+  page.on('pageerror', (err) => pageErrors.push(err.message));
+  await page.goto(`${lg.url}/`);
+  // The profiles arrived and the preview was drawn.
+  await page.locator('#profile option').first().waitFor({ state: 'attached' });
+  await page.locator('#preview-chart canvas').waitFor();
+  return page;
+}
+
+const num = async (page: Page, sel: string) => Number((await page.locator(sel).innerText()).replace(/[^\d.]/g, ''));
+const runIdOf = (page: Page) => /#\/runs\/([^/]+)/.exec(page.url())?.[1];
+
+async function fill(page: Page, { path, rate, duration }: { path: string; rate: string; duration: string }): Promise<void> {
+  await page.fill('#url', `${target.url}${path}`);
+  await page.fill('#rate', rate);
+  await page.fill('#duration', duration);
+}
+
+describe('load generator page', () => {
+  it('starts a 5-second run from the form, updates charts and counters live, shows the summary', async () => {
+    const page = await openPage();
+    await page.screenshot({ path: screenshotPath('loadgen-form') });
+    await page.selectOption('#method', 'POST');
+    await page.locator('#headers-rows .h-name').first().fill('Content-Type');
+    await page.locator('#headers-rows .h-value').first().fill('application/json');
+    await page.fill('#body', '{"title":"Load","status":"pending"}');
+    await fill(page, { path: '/ui-run', rate: '20', duration: '5' });
+    await page.selectOption('#profile', 'constant');
+    await page.click('#start');
+
+    await until(() => runIdOf(page), 5000, 'the run page');
+    await expect.poll(() => page.locator('#run-state').innerText()).toBe('running');
+    // Counters move while it runs: the total grows between two readings.
+    await until(async () => (await num(page, '#c-total')) > 0, 5000, 'a first count');
+    const early = await num(page, '#c-total');
+    await until(async () => (await num(page, '#c-total')) > early, 5000, 'the count to grow');
+    // Four live charts, and the RPS chart already has points.
+    await expect.poll(() => page.locator('#run-panel .uplot').count()).toBe(4);
+    await expect.poll(() => page.locator('#c-rps').innerText()).not.toBe('—');
+    await page.screenshot({ path: screenshotPath('loadgen-running'), fullPage: true });
+
+    await until(async () => (await page.locator('#run-state').innerText()) === 'finished', 15_000, 'the run to finish');
+    await page.locator('#run-summary').waitFor();
+    const total = await num(page, '#c-total');
+    expect(total).toBeGreaterThanOrEqual(95);
+    expect(total).toBeLessThanOrEqual(102);
+    expect(total).toBe(target.count('/ui-run'));
+    expect(await num(page, '#c-success')).toBe(total);
+    expect(await page.locator('#c-fail').innerText()).toBe('0');
+    expect(await page.locator('#c-success-rate').innerText()).toMatch(/^100\s*%$/);
+    expect(await page.locator('#s-status').innerText()).toContain('200');
+    expect(await page.locator('#report-csv').getAttribute('href')).toContain('format=csv');
+    const seen = target.requests.find((r) => r.url === '/ui-run');
+    expect(seen?.method).toBe('POST');
+    expect(seen?.headers['content-type']).toBe('application/json');
+    // The history lists it and reopening shows its charts and summary.
+    const id = runIdOf(page)!;
+    await page.locator(`#history-list a[data-run-id="${id}"]`).waitFor();
+    await page.screenshot({ path: screenshotPath('loadgen-finished'), fullPage: true });
+    const again = await browser.context.newPage();
+    await again.goto(`${lg.url}/#/runs/${id}`);
+    await again.locator('#run-summary').waitFor();
+    expect(await again.locator('#run-state').innerText()).toBe('finished');
+    expect(await again.locator('#run-panel .uplot').count()).toBe(4);
+    await again.close();
+    await page.close();
+  }, 60_000);
+
+  it('stops a run midway', async () => {
+    const page = await openPage();
+    await fill(page, { path: '/ui-stop', rate: '20', duration: '60' });
+    await page.click('#start');
+    await until(async () => (await page.locator('#c-total').innerText()) !== '—' && (await num(page, '#c-total')) > 0, 8000, 'requests');
+    await page.click('#stop');
+    await until(async () => (await page.locator('#run-state').innerText()) === 'stopped', 5000, 'the stopped state');
+    await page.locator('#run-summary').waitFor();
+    const after = target.count('/ui-stop');
+    await new Promise((r) => setTimeout(r, 1200));
+    expect(target.count('/ui-stop')).toBe(after);
+    expect(after).toBeLessThan(20 * 10);
+    expect(await page.locator('#stop').isHidden()).toBe(true);
+    await page.screenshot({ path: screenshotPath('loadgen-stopped') });
+    await page.close();
+  }, 30_000);
+
+  it('shows an invalid URL, invalid JSON body and API refusals inline, next to the field', async () => {
+    const page = await openPage();
+    const before = page.url();
+    await page.fill('#url', 'not a url');
+    await expect.poll(() => page.locator('#err-url').innerText()).toMatch(/absolute http/);
+    await page.selectOption('#method', 'POST');
+    await page.fill('#body', '{"title": ');
+    await expect.poll(() => page.locator('#err-body').innerText()).toMatch(/Invalid JSON/);
+    expect(await page.locator('#body').getAttribute('aria-invalid')).toBe('true');
+    await page.click('#start');
+    await expect.poll(() => page.locator('#err-form').innerText()).toMatch(/Fix the highlighted fields/);
+    expect(page.url()).toBe(before);
+    await page.screenshot({ path: screenshotPath('loadgen-errors') });
+
+    // Fixing them clears the messages.
+    await page.fill('#body', '{"title": "ok"}');
+    await expect.poll(() => page.locator('#err-body').isHidden()).toBe(true);
+    // A host outside TARGET_ALLOWLIST: the server's 403 appears under the URL.
+    await page.fill('#url', 'http://example.invalid/api/ping');
+    await page.fill('#duration', '5');
+    await page.click('#start');
+    await expect.poll(() => page.locator('#err-url').innerText()).toMatch(/TARGET_ALLOWLIST/);
+    // A rate above MAX_RATE: the server's 400 names the field.
+    await page.fill('#url', `${target.url}/never`);
+    await page.fill('#rate', '9999999');
+    await page.click('#start');
+    await expect.poll(() => page.locator('#err-rate').innerText()).not.toBe('');
+    expect(page.url()).toBe(before);
+    expect(target.count('/never')).toBe(0);
+    await page.close();
+  });
+
+  it('sends headers typed as the original\'s "Name: value" lines', async () => {
+    const page = await openPage();
+    await page.click('#headers-mode-text');
+    await page.fill('#headers-text', 'X-Mode: text\nBroken line');
+    await expect.poll(() => page.locator('#err-headers').innerText()).toMatch(/Line 2/);
+    await page.fill('#headers-text', 'X-Mode: text\nX-Other: two words');
+    await expect.poll(() => page.locator('#err-headers').isHidden()).toBe(true);
+    await fill(page, { path: '/ui-text-headers', rate: '5', duration: '1' });
+    await page.click('#start');
+    await until(async () => (await page.locator('#run-state').innerText()) === 'finished', 10_000, 'the run to finish');
+    const hit = target.requests.find((r) => r.url === '/ui-text-headers');
+    expect(hit?.headers['x-mode']).toBe('text');
+    expect(hit?.headers['x-other']).toBe('two words');
+    // Back to rows: the lines become rows.
+    await page.click('#headers-mode-rows');
+    expect(await page.locator('#headers-rows .h-name').nth(1).inputValue()).toBe('X-Other');
+    await page.close();
+  }, 30_000);
+
+  it('says so next to Start when too many runs are active (429)', async () => {
+    const started: string[] = [];
+    try {
+      for (let i = 0; i < 10; i++) {
+        const res = await fetch(`${lg.url}/api/runs`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ target: { method: 'GET', url: `${target.url}/ui-busy` }, rate: 1, duration: 60 }),
+        });
+        if (res.status === 429) break;
+        expect(res.status).toBe(201);
+        started.push(((await res.json()) as { id: string }).id);
+      }
+      const page = await openPage();
+      await fill(page, { path: '/ui-too-many', rate: '5', duration: '5' });
+      await page.click('#start');
+      await expect.poll(() => page.locator('#err-form').innerText()).toMatch(/Too many runs/);
+      expect(runIdOf(page)).toBeUndefined();
+      await page.close();
+    } finally {
+      for (const id of started) await fetch(`${lg.url}/api/runs/${id}/stop`, { method: 'POST' });
+    }
+  }, 30_000);
+
+  it('switches language, remembers it, and follows the browser language by default', async () => {
+    // Its own browser profile, so the remembered choice does not leak into the other tests.
+    const own = await launchBrowser({ locale: 'en-US' });
+    const page = await own.context.newPage();
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    await page.goto(`${lg.url}/`);
+    await page.locator('#profile option').first().waitFor({ state: 'attached' });
+    expect(await page.locator('h1').innerText()).toBe('Load generator');
+    expect(await page.locator('#start').innerText()).toBe('Start');
+    await page.click('button[data-lang="ru"]');
+    expect(await page.locator('h1').innerText()).toBe('Генератор нагрузки');
+    expect(await page.locator('#start').innerText()).toBe('Старт');
+    expect(await page.locator('label[for="rate"]').innerText()).toMatch(/Запросов в секунду/);
+    expect(await page.locator('#profile option[value="spiky"]').innerText()).toMatch(/^Спайковая/);
+    expect(await page.getAttribute('html', 'lang')).toBe('ru');
+    await page.screenshot({ path: screenshotPath('loadgen-ru') });
+    await page.reload();
+    await page.locator('#profile option').first().waitFor({ state: 'attached' });
+    expect(await page.locator('h1').innerText()).toBe('Генератор нагрузки');
+    await page.click('button[data-lang="en"]');
+    expect(await page.locator('h1').innerText()).toBe('Load generator');
+    await own.close();
+
+    const ru = await launchBrowser({ locale: 'ru-RU' });
+    try {
+      const p = await ru.context.newPage();
+      await p.goto(`${lg.url}/`);
+      expect(await p.locator('h1').innerText()).toBe('Генератор нагрузки');
+    } finally {
+      await ru.close();
+    }
+  });
+
+  it('has no horizontal scroll on a 375 px phone, with a run open', async () => {
+    const page = await openPage(375, 800);
+    await fill(page, { path: '/ui-phone', rate: '5', duration: '2' });
+    await page.click('#start');
+    await until(async () => (await page.locator('#run-state').innerText()) === 'finished', 10_000, 'the run to finish');
+    await page.locator('#run-summary').waitFor();
+    const [scrollWidth, clientWidth] = (await page.evaluate('[document.documentElement.scrollWidth, document.documentElement.clientWidth]')) as [number, number];
+    expect(clientWidth).toBe(375);
+    expect(scrollWidth).toBeLessThanOrEqual(clientWidth);
+    await page.screenshot({ path: screenshotPath('loadgen-phone'), fullPage: true });
+    await page.close();
+  }, 30_000);
+
+  it('can be driven with the keyboard alone', async () => {
+    const page = await openPage();
+    const focusedId = () => page.evaluate('document.activeElement && document.activeElement.id') as Promise<string>;
+    const tabTo = async (id: string) => {
+      for (let i = 0; i < 60 && (await focusedId()) !== id; i++) await page.keyboard.press('Tab');
+      expect(await focusedId()).toBe(id);
+    };
+    await tabTo('url');
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type(`${target.url}/ui-keyboard`);
+    await tabTo('duration');
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type('30');
+    await tabTo('start');
+    await page.keyboard.press('Enter');
+    await until(() => runIdOf(page), 5000, 'the run page');
+    await until(() => target.count('/ui-keyboard') > 0, 5000, 'requests');
+    // Focus moved to the run; the Stop button is reachable and works with Space.
+    await tabTo('stop');
+    await page.keyboard.press('Space');
+    await until(async () => (await page.locator('#run-state').innerText()) === 'stopped', 5000, 'the stopped state');
+    await page.close();
+  }, 30_000);
+
+  it('gets a token from the todo API and sends it as Authorization: Bearer', async () => {
+    const page = await openPage();
+    await page.click('#auth-details > summary');
+    await page.fill('#login-url', `${target.url}/api/login`);
+    expect(await page.inputValue('#email')).toBe('user@example.com');
+    await page.click('#get-token');
+    await expect.poll(() => page.locator('#token-status').innerText()).toMatch(/Token received/);
+    expect(await page.locator('#headers-rows .h-value').first().inputValue()).toBe('Bearer tok-demo-123');
+    await fill(page, { path: '/ui-auth', rate: '5', duration: '1' });
+    await page.click('#start');
+    await until(async () => (await page.locator('#run-state').innerText()) === 'finished', 10_000, 'the run to finish');
+    const hit = target.requests.find((r) => r.url === '/ui-auth');
+    expect(hit?.headers.authorization).toBe('Bearer tok-demo-123');
+    await page.close();
+  }, 30_000);
+
+  it('offers every profile with its description, option fields and a stages editor, and previews r(t)', async () => {
+    const page = await openPage();
+    const ids = await page.locator('#profile option').evaluateAll((opts) => opts.map((o) => (o as unknown as { value: string }).value));
+    expect(ids).toEqual(expect.arrayContaining(['constant', 'moderate', 'chaotic', 'spiky', 'wave', 'warmup', 'night', 'stages']));
+    await page.selectOption('#profile', 'spiky');
+    await expect.poll(() => page.locator('#profile-description').innerText()).not.toBe('');
+    await expect.poll(() => page.locator('#profile-options input').count()).toBeGreaterThan(0);
+    await page.selectOption('#profile', 'stages');
+    await page.locator('#stages-editor').waitFor();
+    await page.fill('#duration', '60');
+    const rows = page.locator('#stages-rows .kv-row');
+    expect(await rows.count()).toBeGreaterThan(0);
+    // One stage ramping from 0 to 20 rps over 60 s (k6's ramping semantics): about 600 requests planned.
+    for (let i = (await rows.count()) - 1; i > 0; i--) await rows.nth(i).locator('button').click();
+    await rows.first().locator('.s-duration').fill('60s');
+    await rows.first().locator('.s-rate').fill('20');
+    await expect.poll(() => page.locator('#preview-total').innerText(), { timeout: 5000 }).toMatch(/≈\s*(59\d|60\d)\b/);
+    await page.screenshot({ path: screenshotPath('loadgen-stages') });
+    await page.close();
+  });
+
+  it('lists the scenarios with the alert each should trigger', async () => {
+    const page = await openPage();
+    await page.locator('.scenario').first().waitFor();
+    const text = await page.locator('#scenario-list').innerText();
+    expect(text).toMatch(/HighLatency/);
+    expect(text).toMatch(/HighDBLoad/);
+    await page.close();
+  });
+});

@@ -1,0 +1,73 @@
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
+import { registerHealth, registerJsonErrors } from '@o11y/platform';
+import { createLogger, createRegistry, startTracing, telemetryPlugin, type Logger } from '@o11y/telemetry';
+import type { PortalConfig } from './config.js';
+import { HealthPoller } from './health/poller.js';
+import { InboxStore } from './inbox/store.js';
+import { createPortalMetrics } from './metrics.js';
+import { alertsRoutes } from './routes/alerts.js';
+import { scenariosRoutes } from './routes/scenarios.js';
+import { servicesRoutes } from './routes/services.js';
+
+/** The built page (scripts/build-ui.mjs), the same place whether this runs from src/ or dist/. */
+export const PUBLIC_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../dist/public');
+
+export interface PortalDeps {
+  registry?: Registry;
+  logger?: Logger;
+  tracer?: ReturnType<typeof startTracing>['tracer'];
+  /** Directory of the built page; defaults to dist/public. */
+  publicDir?: string;
+}
+
+/** Builds the portal server: page, links config, health aggregation, alert inbox, firing alerts, scenario proxy, /metrics. */
+export async function buildApp(config: PortalConfig, deps: PortalDeps = {}): Promise<FastifyInstance> {
+  const logger = deps.logger ?? createLogger({ name: 'portal' });
+  const registry = deps.registry ?? createRegistry();
+  const tracer = deps.tracer ?? startTracing({ serviceName: 'portal' }).tracer;
+  const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, disableRequestLogging: true });
+
+  registerJsonErrors(app);
+  await app.register(telemetryPlugin, { registry, tracer });
+  const metrics = createPortalMetrics(registry);
+
+  const inbox = await InboxStore.open(config.DATA_DIR, config.INBOX_LIMIT, (msg) => app.log.warn(msg));
+  const target = (id: string) => config.services.find((s) => s.info.id === id);
+  const poller = new HealthPoller(config.services, {
+    intervalMs: config.HEALTH_INTERVAL_MS,
+    timeoutMs: config.HEALTH_TIMEOUT_MS,
+    self: 'portal',
+    onResult: (id, r) => metrics.serviceUp.set({ service: id }, r.up ? 1 : 0),
+  });
+  app.addHook('onReady', async () => poller.start());
+  app.addHook('onClose', async () => {
+    await poller.stop();
+    await inbox.flush();
+  });
+
+  registerHealth(app);
+  await app.register(servicesRoutes, { config, poller });
+  await app.register(alertsRoutes, {
+    inbox,
+    metrics,
+    alertmanagerUrl: target('alertmanager')?.internalUrl ?? null,
+    timeoutMs: config.HEALTH_TIMEOUT_MS,
+  });
+  await app.register(scenariosRoutes, { loadgenUrl: target('load-generator')?.internalUrl ?? null, timeoutMs: 10_000 });
+
+  const publicDir = deps.publicDir ?? PUBLIC_DIR;
+  if (existsSync(publicDir)) {
+    await app.register(fastifyStatic, { root: publicDir, prefix: '/', wildcard: false });
+  } else {
+    app.log.warn(`the page is not built (${publicDir} is missing): run \`npm run build:ui -w apps/portal\``);
+    app.get('/', async (_request, reply) =>
+      reply.code(503).send({ error: 'The portal page is not built: run `npm run build:ui -w apps/portal`' }),
+    );
+  }
+  return app;
+}

@@ -1,0 +1,277 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { ConfigError } from '@o11y/platform';
+import { readConfig } from '../src/config.js';
+import type { LinksConfig, Notification, ServiceStatus } from '../src/shared/api.js';
+import { eventually, fakeServer, json, portal, tempDir, webhookPayload, type Fake } from './helpers.js';
+
+const dirs: Array<{ remove(): void }> = [];
+const apps: FastifyInstance[] = [];
+const fakes: Fake[] = [];
+afterEach(async () => {
+  await Promise.all(apps.splice(0).map((a) => a.close()));
+  await Promise.all(fakes.splice(0).map((f) => f.close()));
+});
+afterAll(() => dirs.forEach((d) => d.remove()));
+
+function dataDir(): string {
+  const d = tempDir();
+  dirs.push(d);
+  return d.dir;
+}
+
+async function app(env: Record<string, string> = {}): Promise<FastifyInstance> {
+  const a = await portal({ DATA_DIR: dataDir(), ...env });
+  apps.push(a);
+  return a;
+}
+
+const metric = (text: string, line: string) => text.split('\n').find((l) => l.startsWith(line + ' '))?.split(' ')[1];
+
+describe('POST /api/alerts/webhook and GET /api/alerts/inbox', () => {
+  it('stores every alert of a version 4 payload, newest first, with the inbox fields', async () => {
+    const a = await app();
+    const res = await a.inject({
+      method: 'POST',
+      url: '/api/alerts/webhook',
+      payload: webhookPayload([{ alertname: 'HighLatency' }, { alertname: 'HighDBLoad', status: 'resolved', severity: 'warning', summary: 'DB busy' }]),
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ stored: 2 });
+    const inbox = (await a.inject('/api/alerts/inbox')).json<Notification[]>();
+    expect(inbox.map((n) => n.alertname)).toEqual(['HighDBLoad', 'HighLatency']);
+    const [db, latency] = inbox as [Notification, Notification];
+    expect(db).toMatchObject({ status: 'resolved', severity: 'warning', summary: 'DB busy', description: 'HighDBLoad description' });
+    expect(db.ends_at).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(latency).toMatchObject({ status: 'firing', severity: 'critical', labels: { alertname: 'HighLatency', job: 'todo-api' } });
+    expect(latency.ends_at).toBeUndefined();
+    expect(Object.keys(latency).sort()).toEqual(
+      ['alertname', 'annotations', 'description', 'id', 'labels', 'received_at', 'severity', 'starts_at', 'status', 'summary'].sort(),
+    );
+    const metrics = (await a.inject('/metrics')).body;
+    expect(metric(metrics, 'portal_alert_notifications_total{status="firing"}')).toBe('1');
+    expect(metric(metrics, 'portal_alert_notifications_total{status="resolved"}')).toBe('1');
+    expect(metric(metrics, 'portal_webhook_requests_total{result="accepted"}')).toBe('1');
+  });
+
+  it('rejects malformed payloads with 400 and stores nothing', async () => {
+    const a = await app();
+    const bad: Array<{ payload: string | object; why: string }> = [
+      { payload: '{"version": "4", "alerts": [', why: 'broken JSON' },
+      { payload: { ...webhookPayload([{ alertname: 'X' }]), version: '3' }, why: 'another version' },
+      { payload: { version: '4', status: 'firing' }, why: 'no alerts' },
+      { payload: { ...webhookPayload([{ alertname: 'X' }]), alerts: [{ status: 'firing', labels: { severity: 'x' }, startsAt: 'now' }] }, why: 'no alertname' },
+      { payload: { ...webhookPayload([{ alertname: 'X' }]), alerts: [{ status: 'burning', labels: { alertname: 'X' }, startsAt: 'now' }] }, why: 'bad status' },
+      { payload: [1, 2, 3], why: 'an array' },
+    ];
+    for (const { payload, why } of bad) {
+      const res = await a.inject({ method: 'POST', url: '/api/alerts/webhook', headers: { 'content-type': 'application/json' }, payload: typeof payload === 'string' ? payload : JSON.stringify(payload) });
+      expect(res.statusCode, why).toBe(400);
+      expect(res.json().error, why).toEqual(expect.any(String));
+    }
+    expect((await a.inject('/api/alerts/inbox')).json()).toEqual([]);
+    const metrics = (await a.inject('/metrics')).body;
+    expect(metric(metrics, 'portal_webhook_requests_total{result="rejected"}')).toBe(String(bad.length));
+    expect(metric(metrics, 'portal_webhook_requests_total{result="accepted"}')).toBe('0');
+  });
+
+  it('rejects a payload over 256 KiB with 413 and stores nothing', async () => {
+    const a = await app();
+    const payload = webhookPayload([{ alertname: 'Big', summary: 'x'.repeat(300 * 1024) }]);
+    const res = await a.inject({ method: 'POST', url: '/api/alerts/webhook', payload });
+    expect(res.statusCode).toBe(413);
+    expect(res.json()).toEqual({ error: expect.any(String) });
+    expect((await a.inject('/api/alerts/inbox')).json()).toEqual([]);
+    expect(metric((await a.inject('/metrics')).body, 'portal_webhook_requests_total{result="rejected"}')).toBe('1');
+  });
+
+  it('keeps the last 200 on disk, written atomically, and reads them back after a restart', async () => {
+    const dir = dataDir();
+    const first = await portal({ DATA_DIR: dir });
+    for (let batch = 0; batch < 3; batch++) {
+      const alerts = Array.from({ length: 70 }, (_, i) => ({ alertname: `A${batch * 70 + i}` }));
+      expect((await first.inject({ method: 'POST', url: '/api/alerts/webhook', payload: webhookPayload(alerts) })).statusCode).toBe(200);
+    }
+    const before = (await first.inject('/api/alerts/inbox')).json<Notification[]>();
+    await first.close();
+    expect(before).toHaveLength(200);
+    expect(before[0]?.alertname).toBe('A209');
+    expect(before[199]?.alertname).toBe('A10');
+    expect(readdirSync(dir)).toEqual(['inbox.json']);
+
+    const second = await app({ DATA_DIR: dir });
+    expect((await second.inject('/api/alerts/inbox')).json()).toEqual(before);
+  });
+
+  it('sets an unreadable inbox file aside and starts empty instead of failing', async () => {
+    const dir = dataDir();
+    writeFileSync(join(dir, 'inbox.json'), '{"half": ');
+    const a = await app({ DATA_DIR: dir });
+    expect((await a.inject('/api/alerts/inbox')).json()).toEqual([]);
+    const aside = readdirSync(dir).find((f) => f.startsWith('inbox.json.unreadable-'));
+    expect(aside).toBeDefined();
+    expect(readFileSync(join(dir, aside as string), 'utf8')).toBe('{"half": ');
+  });
+});
+
+describe('GET /api/services', () => {
+  it('shows a polled service up with its latency, down when it stops, and up again when it is back', async () => {
+    const handler = (_req: unknown, res: import('node:http').ServerResponse) => json(res, 200, { status: 'ready' });
+    let todo = await fakeServer(handler);
+    const port = todo.port;
+    fakes.push(todo);
+    const a = await app({ TODO_API_INTERNAL_URL: todo.url });
+    const todoStatus = async () => (await a.inject('/api/services')).json<ServiceStatus[]>().find((s) => s.id === 'todo-api') as ServiceStatus;
+
+    const up = await todoStatus();
+    expect(up).toMatchObject({ status: 'up', section: 'main', url: 'http://localhost:4000/swagger' });
+    expect(up.latency_ms).toEqual(expect.any(Number));
+    expect(Date.parse(up.checked_at as string)).toBeGreaterThan(Date.now() - 10_000);
+    expect((await a.inject('/metrics')).body).toContain('portal_service_up{service="todo-api"} 1');
+
+    await todo.close();
+    fakes.splice(fakes.indexOf(todo), 1);
+    await eventually('todo-api down', async () => ((await todoStatus()).status === 'down' ? true : undefined), 10_000);
+    expect((await a.inject('/metrics')).body).toContain('portal_service_up{service="todo-api"} 0');
+
+    todo = await fakeServer(handler, port);
+    fakes.push(todo);
+    await eventually('todo-api up again', async () => ((await todoStatus()).status === 'up' ? true : undefined), 10_000);
+  });
+
+  it('reports a non-2xx or slow answer as down, and services outside the mode as not_in_mode', async () => {
+    const failing = await fakeServer((_req, res) => json(res, 503, { status: 'not ready' }));
+    const slow = await fakeServer((_req, res) => setTimeout(() => json(res, 200, {}), 3000).unref());
+    fakes.push(failing, slow);
+    const a = await app({ TODO_API_INTERNAL_URL: failing.url, LOADGEN_INTERNAL_URL: slow.url });
+    const list = (await a.inject('/api/services')).json<ServiceStatus[]>();
+    const byId = new Map(list.map((s) => [s.id, s]));
+    expect(byId.get('todo-api')).toMatchObject({ status: 'down', error: 'HTTP 503' });
+    expect(byId.get('load-generator')).toMatchObject({ status: 'down', error: 'no answer within 1000 ms' });
+    expect(byId.get('portal')).toMatchObject({ status: 'up' });
+    expect(byId.get('grafana')).toMatchObject({ status: 'not_in_mode', latency_ms: null, checked_at: null });
+    expect(list.map((s) => s.id)).toEqual(['todo-api', 'load-generator', 'portal', 'prometheus', 'alertmanager', 'grafana', 'jaeger', 'cockroachdb', 'portainer']);
+    expect((await a.inject('/metrics')).body).not.toContain('portal_service_up{service="grafana"}');
+  });
+
+  it('builds links from the host the request was made to, PUBLIC_BASE_URL, or the service URL variable', async () => {
+    const a = await app({ PORT: '8000' });
+    const links = async (host: string) =>
+      new Map((await a.inject({ url: '/api/services', headers: { host } })).json<ServiceStatus[]>().map((s) => [s.id, s.url]));
+    const lab = await links('lab.example:8000');
+    expect(lab.get('todo-api')).toBe('http://lab.example:4000/swagger');
+    expect(lab.get('prometheus')).toBe('http://lab.example:9090/alerts');
+    expect(lab.get('portal')).toBe('http://lab.example:8000/');
+    expect((await links('[::1]:8000')).get('todo-api')).toBe('http://[::1]:4000/swagger');
+
+    const b = await app({ PUBLIC_BASE_URL: 'https://o11y.example.org', GRAFANA_URL: 'https://grafana.example.org/', MODE: 'compose' });
+    const m = new Map((await b.inject({ url: '/api/services', headers: { host: '10.0.0.5' } })).json<ServiceStatus[]>().map((s) => [s.id, s.url]));
+    expect(m.get('todo-api')).toBe('https://o11y.example.org:4000/swagger');
+    expect(m.get('portal')).toBe('https://o11y.example.org:80/');
+    expect(m.get('grafana')).toBe('https://grafana.example.org/');
+  });
+});
+
+describe('configuration', () => {
+  it('derives public ports and internal URLs per mode, honouring the variables', () => {
+    const embedded = readConfig({ PORT: '18000', LOADGEN_PORT: '18081', ALERTMANAGER_INTERNAL_URL: 'http://10.1.1.1:9093/' });
+    const e = new Map(embedded.services.map((s) => [s.info.id, s]));
+    expect(e.get('todo-api')).toMatchObject({ publicPort: 4000, internalUrl: 'http://127.0.0.1:4000', inMode: true });
+    expect(e.get('load-generator')).toMatchObject({ publicPort: 18081, internalUrl: 'http://127.0.0.1:18081' });
+    expect(e.get('portal')).toMatchObject({ publicPort: 18000, internalUrl: 'http://127.0.0.1:18000' });
+    expect(e.get('alertmanager')).toMatchObject({ internalUrl: 'http://10.1.1.1:9093' });
+    expect(e.get('grafana')).toMatchObject({ inMode: false, internalUrl: null });
+
+    const compose = readConfig({ MODE: 'compose', PROMETHEUS_INTERNAL_URL: 'none' });
+    const c = new Map(compose.services.map((s) => [s.info.id, s]));
+    expect(c.get('todo-api')).toMatchObject({ publicPort: 4000, internalUrl: 'http://todo-api:4000' });
+    expect(c.get('portal')).toMatchObject({ publicPort: 80, internalUrl: 'http://portal:8000' });
+    expect(c.get('grafana')).toMatchObject({ inMode: true, internalUrl: 'http://grafana:3000' });
+    expect(c.get('prometheus')).toMatchObject({ inMode: false, internalUrl: null });
+  });
+
+  it('lists every bad variable at once', () => {
+    expect(() => readConfig({ MODE: 'cloud' })).toThrow(ConfigError);
+    let problems: string[] = [];
+    try {
+      readConfig({ TODO_API_INTERNAL_URL: 'ftp://x', GRAFANA_URL: 'not a url', LOADGEN_PORT: '99999' });
+    } catch (err) {
+      problems = (err as ConfigError).problems;
+    }
+    expect(problems).toHaveLength(3);
+    for (const name of ['LOADGEN_PORT', 'TODO_API_INTERNAL_URL', 'GRAFANA_URL']) expect(problems.join('\n')).toContain(name);
+  });
+
+  it('serves the link inputs at /api/config', async () => {
+    const a = await app({ MODE: 'compose', PUBLIC_BASE_URL: 'http://lab.example' });
+    const cfg = (await a.inject('/api/config')).json<LinksConfig>();
+    expect(cfg.mode).toBe('compose');
+    expect(cfg.public_base_url).toBe('http://lab.example');
+    expect(cfg.services.find((s) => s.id === 'cockroachdb')).toMatchObject({ section: 'admin', port: 8080, metrics_path: '/_status/vars', in_mode: false });
+  });
+});
+
+describe('scenario proxy', () => {
+  it('passes the load generator’s scenarios, run start and run summary through', async () => {
+    const seen: string[] = [];
+    const lg = await fakeServer((req, res, body) => {
+      seen.push(`${req.method} ${req.url} ${body}`);
+      if (req.url === '/api/scenarios') return json(res, 200, [{ id: 'high-latency', title: { en: 'HL', ru: 'HL' }, description: { en: '', ru: '' }, alert: 'HighLatency', expected_after_s: 60, run: {} }]);
+      if (req.url === '/api/scenarios/high-latency/run') return json(res, 201, { id: 'r1', scenario: 'high-latency', alert: 'HighLatency' });
+      if (req.url === '/api/runs/r1') return json(res, 200, { state: 'running', elapsed: 5, duration: 120 });
+      return json(res, 404, { error: 'no such thing' });
+    });
+    fakes.push(lg);
+    const a = await app({ LOADGEN_INTERNAL_URL: lg.url });
+    expect((await a.inject('/api/scenarios')).json()[0]).toMatchObject({ id: 'high-latency', alert: 'HighLatency' });
+    const run = await a.inject({ method: 'POST', url: '/api/scenarios/high-latency/run', payload: { fault: true } });
+    expect(run.statusCode).toBe(201);
+    expect(run.json()).toEqual({ id: 'r1', scenario: 'high-latency', alert: 'HighLatency' });
+    expect((await a.inject('/api/runs/r1')).json()).toMatchObject({ state: 'running' });
+    expect((await a.inject('/api/runs/r2')).statusCode).toBe(404);
+    expect(seen).toContain('POST /api/scenarios/high-latency/run {"fault":true}');
+    expect((await a.inject({ method: 'POST', url: '/api/scenarios/..%2Fx/run', payload: {} })).statusCode).toBe(400);
+  });
+
+  it('answers 502 with a clear message when the load generator is unreachable', async () => {
+    const gone = await fakeServer(() => undefined);
+    const url = gone.url;
+    await gone.close();
+    const a = await app({ LOADGEN_INTERNAL_URL: url });
+    const res = await a.inject('/api/scenarios');
+    expect(res.statusCode).toBe(502);
+    expect(res.json().error).toContain('load generator');
+  });
+});
+
+describe('GET /metrics', () => {
+  it('passes promtool check metrics, with the portal counters present from the start', async () => {
+    const a = await app();
+    await a.inject({ method: 'POST', url: '/api/alerts/webhook', payload: webhookPayload([{ alertname: 'HighLatency' }]) });
+    const text = (await a.inject('/metrics')).body;
+    for (const name of ['portal_alert_notifications_total{status="resolved"} 0', 'portal_webhook_requests_total{result="rejected"} 0', 'portal_service_up{service="portal"} 1']) {
+      expect(text).toContain(name);
+    }
+    const promtool = process.env.PROMTOOL_BIN ?? '/usr/bin/promtool';
+    if (!existsSync(promtool)) throw new Error(`${promtool} is missing: apt-get install prometheus`);
+    const check = spawnSync(promtool, ['check', 'metrics'], { input: text, encoding: 'utf8', timeout: 10_000 });
+    expect(check.stdout + check.stderr).toBe('');
+    expect(check.status).toBe(0);
+  });
+});
+
+describe('the page', () => {
+  it('is served at / when built, else a clear 503', async () => {
+    const a = await app();
+    const res = await a.inject('/');
+    if (existsSync(new URL('../dist/public/index.html', import.meta.url))) {
+      expect(res.statusCode).toBe(200);
+      expect(res.body).toContain('<script type="module" src="app.js">');
+    } else {
+      expect(res.statusCode).toBe(503);
+    }
+  });
+});

@@ -1,0 +1,76 @@
+/**
+ * The one SQL interface of the app. Two adapters implement it: PGlite in-process (embedded mode)
+ * and a postgres.js pool (PostgreSQL and CockroachDB). Statements are plain parameterised SQL that
+ * runs unchanged on all three, so the repositories never know which one they talk to.
+ */
+export interface SqlExecutor {
+  /** One parameterised statement; returns its rows. */
+  query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
+  /** Several statements without parameters (migrations). */
+  exec(text: string): Promise<void>;
+}
+
+export interface PoolStats {
+  used: number;
+  idle: number;
+  max: number;
+}
+
+export interface Driver extends SqlExecutor {
+  /** 'postgresql' or 'cockroachdb' (the OpenTelemetry db.system.name value); set on first connect. */
+  system: string;
+  /** host:port and database, for span attributes and log lines (never the password). */
+  readonly target: { address: string; port: number; namespace: string };
+  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  stats(): PoolStats;
+  close(): Promise<void>;
+}
+
+/** The database cannot be reached right now: requests answer 503 and readiness turns false. */
+export class DatabaseUnavailableError extends Error {
+  readonly statusCode = 503;
+  constructor(cause: unknown) {
+    super(`database unavailable: ${describeError(cause)}`, { cause });
+    this.name = 'DatabaseUnavailableError';
+  }
+}
+
+// Error codes that mean "the server is gone or refusing", as opposed to a bad statement.
+// postgres.js reports socket problems with Node's codes or its own CONNECTION_* codes;
+// SQLSTATE class 08 is connection exceptions, 57P0x the server shutting down or starting.
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'CONNECTION_CLOSED',
+  'CONNECTION_ENDED',
+  'CONNECTION_DESTROYED',
+  'CONNECT_TIMEOUT',
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+]);
+
+export function isUnavailable(err: unknown): boolean {
+  if (err instanceof DatabaseUnavailableError) return true;
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return false;
+  return UNAVAILABLE_CODES.has(code) || code.startsWith('08');
+}
+
+export function sqlState(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+export function describeError(err: unknown): string {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  const message = typeof e?.message === 'string' && e.message ? e.message : String(err);
+  return typeof e?.code === 'string' && !message.includes(e.code) ? `${e.code} ${message}` : message;
+}

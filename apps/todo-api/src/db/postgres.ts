@@ -1,0 +1,59 @@
+import postgres from 'postgres';
+import type { Driver, PoolStats, SqlExecutor } from './driver.js';
+
+export interface PostgresOptions {
+  url: string;
+  poolSize: number;
+  /** Seconds to wait for a TCP connection before the statement fails (and the request gets 503). */
+  connectTimeout?: number;
+}
+
+/**
+ * A postgres.js pool for PostgreSQL and CockroachDB. postgres.js reconnects lazily on the next
+ * statement, which is what makes recovery after an outage automatic: nothing here keeps state
+ * about a lost server.
+ */
+export async function openPostgres(options: PostgresOptions): Promise<Driver> {
+  const url = new URL(options.url);
+  const sql = postgres(options.url, {
+    max: options.poolSize,
+    connect_timeout: options.connectTimeout ?? 5,
+    idle_timeout: 60,
+    onnotice: () => undefined,
+    connection: { application_name: 'todo-api' },
+  });
+  let inFlight = 0;
+  const track = async <T>(work: () => Promise<T>): Promise<T> => {
+    inFlight++;
+    try {
+      return await work();
+    } finally {
+      inFlight--;
+    }
+  };
+  type Sql = postgres.Sql | postgres.TransactionSql;
+  const executor = (x: Sql): SqlExecutor => ({
+    query: async <T>(text: string, params: unknown[] = []) =>
+      (await x.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare: true })) as unknown as T[],
+    exec: async (text: string) => {
+      // No parameters → the simple protocol, which accepts several statements at once.
+      await x.unsafe(text);
+    },
+  });
+  const base = executor(sql);
+  const driver: Driver = {
+    system: 'postgresql',
+    target: { address: url.hostname, port: Number(url.port || 5432), namespace: decodeURIComponent(url.pathname.slice(1)) },
+    query: (text, params) => track(() => base.query(text, params)),
+    exec: (text) => track(() => base.exec(text)),
+    transaction: (fn) => track(async () => (await sql.begin((tx) => fn(executor(tx)))) as never),
+    // postgres.js does not expose its pool, so "used" is the statements in flight (a connection
+    // runs one at a time) capped at the pool size; the rest of the pool counts as idle.
+    stats: (): PoolStats => {
+      const used = Math.min(inFlight, options.poolSize);
+      return { used, idle: options.poolSize - used, max: options.poolSize };
+    },
+    close: () => sql.end({ timeout: 5 }),
+  };
+  return driver;
+}

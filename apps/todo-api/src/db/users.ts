@@ -1,0 +1,42 @@
+import type { Database } from './database.js';
+
+export interface UserRow {
+  id: string;
+  email: string;
+  password_hash: string;
+}
+
+export class UsersRepository {
+  constructor(private readonly db: Database) {}
+
+  /** Inserts a user; undefined when the email is taken (one statement, no race between check and insert). */
+  async create(email: string, passwordHash: string): Promise<{ id: string; email: string } | undefined> {
+    const rows = await this.db.run<{ id: string; email: string }>({
+      operation: 'INSERT',
+      table: 'users',
+      text: 'INSERT INTO users (email, password_hash) VALUES ($1, $2) ON CONFLICT (email) DO NOTHING RETURNING id, email',
+      params: [email, passwordHash],
+    });
+    return rows[0];
+  }
+
+  async findByEmail(email: string): Promise<UserRow | undefined> {
+    const rows = await this.db.run<UserRow>({
+      operation: 'SELECT',
+      table: 'users',
+      text: 'SELECT id, email, password_hash FROM users WHERE email = $1',
+      params: [email],
+    });
+    return rows[0];
+  }
+
+  async exists(id: string): Promise<boolean> {
+    const rows = await this.db.run({ operation: 'SELECT', table: 'users', text: 'SELECT 1 AS one FROM users WHERE id = $1', params: [id] });
+    return rows.length > 0;
+  }
+
+  async delete(id: string): Promise<boolean> {
+    const rows = await this.db.run({ operation: 'DELETE', table: 'users', text: 'DELETE FROM users WHERE id = $1 RETURNING id', params: [id] });
+    return rows.length > 0;
+  }
+}

@@ -1,0 +1,158 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { TokenService } from '../auth/tokens.js';
+import type { TasksRepository } from '../db/tasks.js';
+import type { UsersRepository } from '../db/users.js';
+import type { AppMetrics } from '../telemetry/metrics.js';
+import { BEARER, Description, ErrorBody, Task, TaskStatus, Title } from './schemas.js';
+
+export interface TaskRoutesOptions {
+  users: UsersRepository;
+  tasks: TasksRepository;
+  tokens: TokenService;
+  metrics: AppMetrics;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The authenticated user's id (set by the bearer check of the task routes). */
+    userId: string;
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const IdParams = Type.Object({ id: Type.String({ description: 'Task id (UUID)' }) });
+const NOT_FOUND = { error: 'Task not found' };
+const errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 503: ErrorBody };
+
+export const taskRoutes: FastifyPluginAsyncTypebox<TaskRoutesOptions> = async (app, opts) => {
+  const { users, tasks, tokens, metrics } = opts;
+  app.decorateRequest('userId', '');
+
+  // Every task request verifies the token and that its user still exists (one indexed lookup),
+  // so a deleted account's tokens stop working at once.
+  app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
+    const header = request.headers.authorization ?? '';
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    const userId = match ? await tokens.verify(match[1] as string) : undefined;
+    if (!userId || !UUID.test(userId) || !(await users.exists(userId))) {
+      return reply
+        .code(401)
+        .header('www-authenticate', 'Bearer')
+        .send({ error: match ? 'Invalid or expired token' : 'Missing bearer token (Authorization: Bearer <token>)' });
+    }
+    request.userId = userId;
+  });
+
+  app.get(
+    '/api/tasks',
+    {
+      schema: {
+        tags: ['tasks'],
+        summary: 'Your tasks, newest first',
+        security: BEARER,
+        querystring: Type.Object({
+          limit: Type.Integer({ minimum: 1, maximum: 100, default: 10 }),
+          offset: Type.Integer({ minimum: 0, maximum: 2_147_483_647, default: 0 }),
+        }),
+        response: { 200: Type.Array(Task), ...errors },
+      },
+    },
+    (request) => tasks.list(request.userId, request.query.limit, request.query.offset) as never,
+  );
+
+  app.post(
+    '/api/tasks',
+    {
+      schema: {
+        tags: ['tasks'],
+        summary: 'Create a task',
+        security: BEARER,
+        body: Type.Object({ title: Title, description: Type.Optional(Description), status: Type.Optional(TaskStatus) }),
+        response: { 201: Task, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const { title, description, status } = request.body;
+      const task = await tasks.create(request.userId, { title, description: description ?? null, status: status ?? 'pending' });
+      metrics.tasksCreated.inc();
+      return reply.code(201).send(task as never);
+    },
+  );
+
+  app.get(
+    '/api/tasks/:id',
+    { schema: { tags: ['tasks'], summary: 'One task', security: BEARER, params: IdParams, response: { 200: Task, ...errors } } },
+    async (request, reply) => {
+      // A malformed id cannot name a task: 404, like any id that is not yours.
+      const task = UUID.test(request.params.id) ? await tasks.get(request.userId, request.params.id) : undefined;
+      return task ? (task as never) : reply.code(404).send(NOT_FOUND);
+    },
+  );
+
+  app.put(
+    '/api/tasks/:id',
+    {
+      schema: {
+        tags: ['tasks'],
+        summary: 'Replace a task (omitted description → null, omitted status → pending)',
+        security: BEARER,
+        params: IdParams,
+        body: Type.Object({ title: Title, description: Type.Optional(Description), status: Type.Optional(TaskStatus) }),
+        response: { 200: Task, ...errors },
+      },
+    },
+    async (request, reply) => {
+      if (!UUID.test(request.params.id)) return reply.code(404).send(NOT_FOUND);
+      const { title, description, status } = request.body;
+      const task = await tasks.update(request.userId, request.params.id, { title, description: description ?? null, status: status ?? 'pending' });
+      if (!task) return reply.code(404).send(NOT_FOUND);
+      metrics.tasksUpdated.inc();
+      return task as never;
+    },
+  );
+
+  app.patch(
+    '/api/tasks/:id',
+    {
+      schema: {
+        tags: ['tasks'],
+        summary: 'Change some fields of a task',
+        security: BEARER,
+        params: IdParams,
+        body: Type.Object(
+          { title: Type.Optional(Title), description: Type.Optional(Description), status: Type.Optional(TaskStatus) },
+          { minProperties: 1 },
+        ),
+        response: { 200: Task, ...errors },
+      },
+    },
+    async (request, reply) => {
+      if (!UUID.test(request.params.id)) return reply.code(404).send(NOT_FOUND);
+      const task = await tasks.update(request.userId, request.params.id, request.body);
+      if (!task) return reply.code(404).send(NOT_FOUND);
+      metrics.tasksUpdated.inc();
+      return task as never;
+    },
+  );
+
+  app.delete(
+    '/api/tasks/:id',
+    {
+      schema: {
+        tags: ['tasks'],
+        summary: 'Delete a task',
+        security: BEARER,
+        params: IdParams,
+        response: { 200: Type.Object({ message: Type.String() }), ...errors },
+      },
+    },
+    async (request, reply) => {
+      const deleted = UUID.test(request.params.id) && (await tasks.delete(request.userId, request.params.id));
+      if (!deleted) return reply.code(404).send(NOT_FOUND);
+      metrics.tasksDeleted.inc();
+      return { message: 'Task deleted' };
+    },
+  );
+};

@@ -1,0 +1,188 @@
+/**
+ * The launcher as a person runs it: a real process starting the built apps (and Prometheus and
+ * Alertmanager when installed) on free ports with a temporary data directory.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../../test/helpers/ports.ts';
+import { REPO_ROOT } from '../../../test/helpers/process.ts';
+
+const MAIN = resolve(REPO_ROOT, 'packages/launcher/dist/main.js');
+const built = [MAIN, ...['todo-api', 'load-generator', 'portal'].map((a) => resolve(REPO_ROOT, 'apps', a, 'dist', 'main.js'))].every((f) => existsSync(f));
+
+interface Run {
+  child: ChildProcess;
+  output(): string;
+  exited: Promise<number | null>;
+}
+
+const runs: Run[] = [];
+const tmp = mkdtempSync(join(tmpdir(), 'launcher-e2e-'));
+
+function launch(args: string[], env: Record<string, string>): Run {
+  const child = spawn(process.execPath, [MAIN, '--no-color', ...args], {
+    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  const run = { child, output: () => out, exited };
+  runs.push(run);
+  return run;
+}
+
+async function waitForOutput(run: Run, pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const m = run.output().match(pattern);
+    if (m) return m;
+    if (run.child.exitCode !== null) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no ${pattern} in the launcher output:\n${run.output()}`);
+}
+
+/** Pids of the children, from the launcher's "started (pid N)" lines. */
+function childPids(output: string): Map<string, number[]> {
+  const pids = new Map<string, number[]>();
+  for (const m of output.matchAll(/^(\S+)\s+│ ── started \(pid (\d+)\)/gm)) {
+    pids.set(m[1] as string, [...(pids.get(m[1] as string) ?? []), Number(m[2])]);
+  }
+  return pids;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function allGone(pids: number[], timeoutMs = 5000): Promise<number[]> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && pids.some(alive)) await new Promise((r) => setTimeout(r, 100));
+  return pids.filter(alive);
+}
+
+async function portEnv(): Promise<Record<string, string>> {
+  const names = ['TODO_API_PORT', 'LOADGEN_PORT', 'PORTAL_PORT', 'PROMETHEUS_PORT', 'ALERTMANAGER_PORT'];
+  const env: Record<string, string> = {};
+  for (const n of names) env[n] = String(await freePort());
+  return env;
+}
+
+afterAll(async () => {
+  for (const r of runs) {
+    if (r.child.exitCode === null && r.child.signalCode === null) {
+      r.child.kill('SIGTERM');
+      await Promise.race([r.exited, new Promise((res) => setTimeout(res, 10_000))]);
+      r.child.kill('SIGKILL');
+    }
+    const leftovers = [...childPids(r.output()).values()].flat().filter(alive);
+    for (const pid of leftovers) process.kill(pid, 'SIGKILL');
+  }
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('launcher command line', () => {
+  it.skipIf(!existsSync(MAIN))('prints the usage and exits 2 on an unknown flag', async () => {
+    const run = launch(['--bogus'], {});
+    expect(await run.exited).toBe(2);
+    expect(run.output()).toContain('--bogus');
+    expect(run.output()).toContain('Usage:');
+  });
+
+  it.skipIf(!built)('refuses to start when a port is taken, naming the variable, and starts nothing', async () => {
+    const env = await portEnv();
+    const server: Server = createServer();
+    await new Promise<void>((r) => server.listen(Number(env.LOADGEN_PORT), '127.0.0.1', () => r()));
+    try {
+      const run = launch([], { ...env, O11Y_DATA_DIR: join(tmp, 'busy') });
+      expect(await run.exited).toBe(1);
+      expect(run.output()).toContain(`Port ${env.LOADGEN_PORT} for load-generator is already in use`);
+      expect(run.output()).toContain('LOADGEN_PORT=');
+      expect(run.output()).not.toContain('started (pid');
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+});
+
+describe.skipIf(!built)('launcher end to end', () => {
+  let run: Run;
+  let env: Record<string, string>;
+  let readyMs = 0;
+
+  beforeAll(async () => {
+    env = await portEnv();
+    const t0 = Date.now();
+    run = launch([], { ...env, O11Y_DATA_DIR: join(tmp, 'data') });
+    await waitForOutput(run, /All ready in|Not ready after/, 90_000);
+    readyMs = Date.now() - t0;
+  }, 120_000);
+
+  it('prints the table with every URL and the demo credentials once all are ready', () => {
+    const out = run.output();
+    expect(out, out).toMatch(/All ready in [\d.]+ s/);
+    expect(out).toContain(`http://127.0.0.1:${env.TODO_API_PORT}/swagger`);
+    expect(out).toContain(`http://127.0.0.1:${env.LOADGEN_PORT}/`);
+    expect(out).toContain(`http://127.0.0.1:${env.PORTAL_PORT}/`);
+    expect(out).toContain('user@example.com / verysecret');
+    expect(out).toContain(join(tmp, 'data'));
+    console.log(`launcher ready in ${readyMs} ms (including process start)`);
+  });
+
+  it('every URL in the table answers', async () => {
+    const out = run.output();
+    const urls = [...out.matchAll(/│ (http:\/\/127\.0\.0\.1:\d+\/\S*)\s+│ ready/g)].map((m) => m[1] as string);
+    expect(urls.length).toBeGreaterThanOrEqual(3);
+    for (const url of urls) {
+      const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
+      expect(res.status, url).toBeLessThan(400);
+    }
+    const ready = await fetch(`http://127.0.0.1:${env.TODO_API_PORT}/health/ready`);
+    expect(ready.status).toBe(200);
+  });
+
+  it('shows the apps logs in one compact stream', () => {
+    expect(run.output()).toMatch(/^todo-api\s+│ (INFO|WARN) /m);
+  });
+
+  it('restarts a child that dies and says so', async () => {
+    const before = childPids(run.output()).get('todo-api') ?? [];
+    const pid = before.at(-1) as number;
+    process.kill(pid, 'SIGKILL');
+    await waitForOutput(run, /todo-api\s+│ ── exited unexpectedly \(signal SIGKILL\)/, 10_000);
+    await waitForOutput(run, /todo-api\s+│ ── restarting in/, 10_000);
+    await waitForOutput(run, /todo-api is ready again/, 60_000);
+    expect((childPids(run.output()).get('todo-api') ?? []).length).toBe(before.length + 1);
+  }, 90_000);
+
+  it('SIGTERM stops every child and leaves none behind', async () => {
+    const pids = [...childPids(run.output()).values()].map((list) => list.at(-1) as number);
+    expect(pids.length).toBeGreaterThanOrEqual(3);
+    run.child.kill('SIGTERM');
+    const code = await Promise.race([run.exited, new Promise<string>((r) => setTimeout(() => r('timeout'), 20_000))]);
+    expect(code).toBe(0);
+    expect(run.output()).toContain('All services stopped.');
+    expect(await allGone(pids)).toEqual([]);
+  }, 30_000);
+
+  it('keeps data between runs and, if the launcher is killed outright, its Node children still exit', async () => {
+    const again = launch(['--no-stack'], { ...env, O11Y_DATA_DIR: join(tmp, 'data') });
+    await waitForOutput(again, /All ready in|Not ready after/, 90_000);
+    expect(again.output()).toMatch(/All ready in/);
+    expect(existsSync(join(tmp, 'data', 'launcher', 'secrets.json'))).toBe(true);
+    const pids = [...childPids(again.output()).values()].flat();
+    again.child.kill('SIGKILL');
+    expect(await allGone(pids, 10_000)).toEqual([]);
+  }, 120_000);
+});

@@ -1,0 +1,94 @@
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT, SERVICES } from '@o11y/platform';
+import { appEntry, appEnv, appSpec, EMBEDDED_APPS, healthUrl, LAUNCHED_SERVICES, launchedServiceInfo, loadOrCreateSecrets, localUrl, type PlanContext } from '@o11y/launcher';
+
+const tmp = mkdtempSync(join(tmpdir(), 'launcher-plan-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function ctx(over: Partial<PlanContext> = {}): PlanContext {
+  return {
+    dataRoot: '/data',
+    host: '127.0.0.1',
+    ports: new Map([
+      ['todo-api', 14000],
+      ['load-generator', 18081],
+      ['portal', 18000],
+      ['prometheus', 19090],
+      ['alertmanager', 19093],
+    ]),
+    runningStack: new Set(['prometheus', 'alertmanager']),
+    secrets: { jwtSecret: 's'.repeat(43) },
+    env: { PATH: '/usr/bin', PORT: '1', DATA_DIR: '/elsewhere' },
+    ...over,
+  };
+}
+
+describe('the launcher service list', () => {
+  it('is the embedded services of SERVICES', () => {
+    expect([...LAUNCHED_SERVICES].sort()).toEqual(SERVICES.filter((s) => s.modes.includes('embedded')).map((s) => s.id).sort());
+    expect(launchedServiceInfo(false).map((s) => s.id)).toEqual([...EMBEDDED_APPS]);
+  });
+
+  it('runs apps/<id>/dist/main.js with node', () => {
+    const spec = appSpec('portal', { ...ctx(), parentWatch: 'file:///w.js' });
+    expect(spec.command).toBe(process.execPath);
+    expect(spec.args).toEqual(['--import', 'file:///w.js', resolve(REPO_ROOT, 'apps/portal/dist/main.js')]);
+    expect(spec.ipc).toBe(true);
+    expect(appEntry('todo-api')).toBe(resolve(REPO_ROOT, 'apps/todo-api/dist/main.js'));
+  });
+});
+
+describe('appEnv', () => {
+  it('gives each app its port, host and data directory under the data root', () => {
+    for (const id of EMBEDDED_APPS) {
+      const env = appEnv(id, ctx());
+      expect(env.PORT).toBe(String(ctx().ports.get(id)));
+      expect(env.HOST).toBe('127.0.0.1');
+      expect(env.DATA_DIR).toBe(`/data/${id}`);
+      expect(env.PATH).toBe('/usr/bin');
+      // Every port variable, so the apps' links agree with the launcher.
+      expect(env).toMatchObject({ TODO_API_PORT: '14000', LOADGEN_PORT: '18081', PORTAL_PORT: '18000', PROMETHEUS_PORT: '19090', ALERTMANAGER_PORT: '19093' });
+    }
+  });
+
+  it('points the load generator at the todo API and keeps the JWT secret stable', () => {
+    expect(appEnv('load-generator', ctx()).TODO_API_URL).toBe('http://127.0.0.1:14000');
+    expect(appEnv('load-generator', ctx({ env: { ADMIN_TOKEN: 't' } })).TODO_API_ADMIN_TOKEN).toBe('t');
+    expect(appEnv('todo-api', ctx()).JWT_SECRET).toBe('s'.repeat(43));
+    expect(appEnv('todo-api', ctx({ env: { JWT_SECRET: 'mine' } })).JWT_SECRET).toBe('mine');
+  });
+
+  it('tells the portal where everything is, and "none" for what does not run', () => {
+    expect(appEnv('portal', ctx())).toMatchObject({
+      MODE: 'embedded',
+      TODO_API_INTERNAL_URL: 'http://127.0.0.1:14000',
+      LOADGEN_INTERNAL_URL: 'http://127.0.0.1:18081',
+      PROMETHEUS_INTERNAL_URL: 'http://127.0.0.1:19090',
+      ALERTMANAGER_INTERNAL_URL: 'http://127.0.0.1:19093',
+    });
+    const without = appEnv('portal', ctx({ runningStack: new Set() }));
+    expect(without.PROMETHEUS_INTERNAL_URL).toBe('none');
+    expect(without.ALERTMANAGER_INTERNAL_URL).toBe('none');
+  });
+
+  it('urls: health paths from SERVICES, a display host for wildcard addresses', () => {
+    expect(healthUrl(ctx(), 'prometheus')).toBe('http://127.0.0.1:19090/-/ready');
+    expect(healthUrl(ctx(), 'todo-api')).toBe('http://127.0.0.1:14000/health/ready');
+    expect(localUrl(ctx({ host: '0.0.0.0' }), 'portal')).toBe('http://localhost:18000');
+    expect(localUrl(ctx({ host: '::1' }), 'portal')).toBe('http://[::1]:18000');
+  });
+});
+
+describe('loadOrCreateSecrets', () => {
+  it('creates a private secret once and reuses it', () => {
+    const a = loadOrCreateSecrets(tmp);
+    expect(a.jwtSecret.length).toBeGreaterThanOrEqual(32);
+    const file = join(tmp, 'launcher', 'secrets.json');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(loadOrCreateSecrets(tmp)).toEqual(a);
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(a);
+  });
+});

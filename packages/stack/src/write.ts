@@ -1,0 +1,187 @@
+import { cp, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { serviceById, type Mode } from '@o11y/platform';
+import { alertmanagerArgs, renderAlertmanagerConfig } from './alertmanager.js';
+import { ALERTMANAGER_TEMPLATES_DIR, GRAFANA_DIR, PROMETHEUS_RULES_DIR } from './paths.js';
+import { prometheusArgs, renderPrometheusConfig, type PrometheusConfigOptions } from './prometheus.js';
+import { internalUrl, publicUrl, StackConfigError, type Env } from './urls.js';
+
+/** Settings that are not environment variables (the launcher and tests pass them). */
+export interface StackOverrides {
+  /** Default: MODE from the environment, else embedded. */
+  mode?: Mode;
+  /** Scrape targets per service id (`host:port`, null = not scraped); see renderPrometheusConfig. */
+  targets?: PrometheusConfigOptions['targets'];
+  /** Address Prometheus sends alerts to; null = none. Default: the Alertmanager target. */
+  alertmanagerUrl?: string | null;
+  /** The portal's inbox webhook URL. Default: `<portal internal URL>/api/alerts/webhook`. */
+  portalWebhookUrl?: string;
+  /** Public URLs (links, `--web.external-url`); default from the environment (see publicUrl). */
+  prometheusPublicUrl?: string;
+  alertmanagerPublicUrl?: string;
+  grafanaPublicUrl?: string;
+  scrapeInterval?: string;
+  /**
+   * Compose: where the output directory is mounted in the Prometheus and Alertmanager containers
+   * (default: the output directory itself, e.g. /config), for the paths in the `args` files.
+   */
+  mountPath?: string;
+}
+
+/** Everything rendered, resolved from the environment and the overrides. */
+export interface StackSettings {
+  mode: Mode;
+  scrapeInterval: string;
+  prometheusPublicUrl: string;
+  alertmanagerPublicUrl: string;
+  grafanaPublicUrl: string;
+  portalWebhookUrl: string;
+  alertmanagerUrl: string | null | undefined;
+  targets: PrometheusConfigOptions['targets'];
+  telegramBotToken: string | undefined;
+  telegramChatId: string | undefined;
+  telegramApiUrl: string | undefined;
+}
+
+export interface WrittenStack {
+  settings: StackSettings;
+  /** Whether Telegram notifications are configured. */
+  telegram: boolean;
+  prometheusConfig: string;
+  rulesDir: string;
+  alertmanagerConfig: string;
+  templatesDir: string;
+  /** Copy of infra/grafana (compose mode only). */
+  grafanaDir?: string;
+  /**
+   * Compose only: command-line flags, one per line, for the Prometheus and Alertmanager containers
+   * (`sh -c 'exec /bin/prometheus $(cat /config/prometheus/args)'`), so their external URLs follow
+   * PUBLIC_BASE_URL without editing docker-compose.yml.
+   */
+  prometheusArgsFile?: string;
+  alertmanagerArgsFile?: string;
+}
+
+function nonEmpty(v: string | undefined): string | undefined {
+  return v !== undefined && v.trim() !== '' ? v.trim() : undefined;
+}
+
+function readMode(env: Env): Mode {
+  const raw = nonEmpty(env.MODE) ?? 'embedded';
+  if (raw !== 'embedded' && raw !== 'compose') throw new StackConfigError(`MODE: must be embedded or compose (got ${JSON.stringify(raw)})`);
+  return raw;
+}
+
+/** Resolves every setting once (documented in infra/README.md). Throws StackConfigError on bad input. */
+export function stackSettings(env: Env = process.env, overrides: StackOverrides = {}): StackSettings {
+  const mode = overrides.mode ?? readMode(env);
+  return {
+    mode,
+    scrapeInterval: overrides.scrapeInterval ?? nonEmpty(env.SCRAPE_INTERVAL) ?? '5s',
+    prometheusPublicUrl: overrides.prometheusPublicUrl ?? publicUrl('prometheus', mode, env),
+    alertmanagerPublicUrl: overrides.alertmanagerPublicUrl ?? publicUrl('alertmanager', mode, env),
+    grafanaPublicUrl: overrides.grafanaPublicUrl ?? publicUrl('grafana', mode, env),
+    portalWebhookUrl:
+      overrides.portalWebhookUrl ?? nonEmpty(env.PORTAL_WEBHOOK_URL) ?? `${internalUrl('portal', mode, env)}/api/alerts/webhook`,
+    alertmanagerUrl: overrides.alertmanagerUrl,
+    targets: overrides.targets,
+    telegramBotToken: nonEmpty(env.TELEGRAM_BOT_TOKEN),
+    telegramChatId: nonEmpty(env.TELEGRAM_CHAT_ID),
+    telegramApiUrl: nonEmpty(env.TELEGRAM_API_URL),
+  };
+}
+
+function containerPort(id: string): number {
+  const s = serviceById(id);
+  return s.containerPort ?? s.port;
+}
+
+async function copyDir(from: string, to: string, suffix: string): Promise<void> {
+  await rm(to, { recursive: true, force: true });
+  await mkdir(to, { recursive: true });
+  for (const name of await readdir(from)) {
+    if (name.endsWith(suffix)) await cp(join(from, name), join(to, name));
+  }
+}
+
+/**
+ * Renders prometheus.yml and alertmanager.yml for a mode and copies the rules and templates beside
+ * them (and, in compose, the Grafana provisioning):
+ *
+ *   <outDir>/prometheus/prometheus.yml, <outDir>/prometheus/rules/*.yml
+ *   <outDir>/alertmanager/alertmanager.yml, <outDir>/alertmanager/templates/*.tmpl
+ *   <outDir>/grafana/{provisioning,dashboards}   (compose)
+ *
+ * Paths inside the files are relative, so the directory can be mounted anywhere.
+ */
+export async function writeStackConfig(outDir: string, env: Env = process.env, overrides: StackOverrides = {}): Promise<WrittenStack> {
+  const settings = stackSettings(env, overrides);
+  const prometheusYml = renderPrometheusConfig({
+    mode: settings.mode,
+    targets: settings.targets,
+    externalUrl: settings.prometheusPublicUrl,
+    alertmanagerUrl: settings.alertmanagerUrl,
+    scrapeInterval: settings.scrapeInterval,
+    rulesDir: 'rules',
+    env,
+  });
+  const alertmanagerYml = renderAlertmanagerConfig({
+    telegramBotToken: settings.telegramBotToken,
+    telegramChatId: settings.telegramChatId,
+    telegramApiUrl: settings.telegramApiUrl,
+    portalWebhookUrl: settings.portalWebhookUrl,
+    grafanaUrl: settings.grafanaPublicUrl,
+    prometheusUrl: settings.prometheusPublicUrl,
+    externalUrl: settings.alertmanagerPublicUrl,
+    templatesDir: 'templates',
+  });
+
+  const promDir = join(outDir, 'prometheus');
+  const amDir = join(outDir, 'alertmanager');
+  const rulesDir = join(promDir, 'rules');
+  const templatesDir = join(amDir, 'templates');
+  await mkdir(promDir, { recursive: true });
+  await mkdir(amDir, { recursive: true });
+  await copyDir(PROMETHEUS_RULES_DIR, rulesDir, '.yml');
+  await copyDir(ALERTMANAGER_TEMPLATES_DIR, templatesDir, '.tmpl');
+  const prometheusConfig = join(promDir, 'prometheus.yml');
+  const alertmanagerConfig = join(amDir, 'alertmanager.yml');
+  await writeFile(prometheusConfig, prometheusYml);
+  await writeFile(alertmanagerConfig, alertmanagerYml);
+
+  const written: WrittenStack = {
+    settings,
+    telegram: settings.telegramBotToken !== undefined,
+    prometheusConfig,
+    rulesDir,
+    alertmanagerConfig,
+    templatesDir,
+  };
+  if (settings.mode === 'compose') {
+    const grafanaDir = join(outDir, 'grafana');
+    await rm(grafanaDir, { recursive: true, force: true });
+    await cp(GRAFANA_DIR, grafanaDir, { recursive: true });
+    written.grafanaDir = grafanaDir;
+
+    const mount = (overrides.mountPath ?? outDir).replace(/\/+$/, '');
+    const promArgs = prometheusArgs({
+      configFile: `${mount}/prometheus/prometheus.yml`,
+      dataDir: '/prometheus',
+      host: '0.0.0.0',
+      port: containerPort('prometheus'),
+      externalUrl: settings.prometheusPublicUrl,
+    });
+    const amArgs = alertmanagerArgs({
+      configFile: `${mount}/alertmanager/alertmanager.yml`,
+      dataDir: '/alertmanager',
+      host: '0.0.0.0',
+      port: containerPort('alertmanager'),
+      externalUrl: settings.alertmanagerPublicUrl,
+    });
+    written.prometheusArgsFile = join(promDir, 'args');
+    written.alertmanagerArgsFile = join(amDir, 'args');
+    await writeFile(written.prometheusArgsFile, `${promArgs.join('\n')}\n`);
+    await writeFile(written.alertmanagerArgsFile, `${amArgs.join('\n')}\n`);
+  }
+  return written;
+}

@@ -1,0 +1,253 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parse } from 'yaml';
+import { afterAll, describe, expect, it } from 'vitest';
+import { SERVICES, serviceById } from '@o11y/platform';
+import {
+  alertmanagerArgs,
+  findBinary,
+  prometheusArgs,
+  publicUrl,
+  renderAlertmanagerConfig,
+  renderPrometheusConfig,
+  StackConfigError,
+  writeStackConfig,
+} from '@o11y/stack';
+import { REPO_ROOT } from '../../../test/helpers/process.ts';
+
+interface ScrapeConfig {
+  job_name: string;
+  metrics_path: string;
+  static_configs: { targets: string[] }[];
+}
+interface PromConfig {
+  global: Record<string, unknown>;
+  alerting?: { alertmanagers: { scheme: string; static_configs: { targets: string[] }[]; path_prefix?: string }[] };
+  rule_files: string[];
+  scrape_configs: ScrapeConfig[];
+}
+interface Receiver {
+  name: string;
+  telegram_configs?: Record<string, unknown>[];
+  webhook_configs?: { url: string; send_resolved: boolean }[];
+}
+interface AmConfig {
+  route: { receiver: string; group_by: string[]; group_wait: string; routes: { matchers: string[]; receiver: string }[] };
+  inhibit_rules: { source_matchers: string[]; target_matchers: string[]; equal: string[] }[];
+  receivers: Receiver[];
+  templates: string[];
+}
+
+const jobs = (c: PromConfig) => Object.fromEntries(c.scrape_configs.map((s) => [s.job_name, s]));
+const AM_BASE = {
+  portalWebhookUrl: 'http://portal:8000/api/alerts/webhook',
+  grafanaUrl: 'http://lab.example:3000',
+  prometheusUrl: 'http://lab.example:9090',
+};
+
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'o11y-stack-'));
+  dirs.push(d);
+  return d;
+}
+
+describe('renderPrometheusConfig', () => {
+  it('embedded: scrapes every local service with metrics on 127.0.0.1 and its SERVICES port, no CockroachDB', () => {
+    const c = parse(renderPrometheusConfig({ mode: 'embedded', externalUrl: 'http://127.0.0.1:9090' })) as PromConfig;
+    const j = jobs(c);
+    expect(Object.keys(j).sort()).toEqual(['alertmanager', 'load-generator', 'portal', 'prometheus', 'todo-api']);
+    for (const id of Object.keys(j)) {
+      expect(j[id]?.static_configs[0]?.targets).toEqual([`127.0.0.1:${serviceById(id).port}`]);
+      expect(j[id]?.metrics_path).toBe(serviceById(id).metricsPath);
+    }
+    expect(c.global).toMatchObject({ scrape_interval: '5s', evaluation_interval: '5s' });
+    expect(c.rule_files).toEqual(['rules/*.yml']);
+    expect(c.alerting?.alertmanagers[0]?.static_configs[0]?.targets).toEqual(['127.0.0.1:9093']);
+  });
+
+  it('compose: targets are <service id>:<port>, CockroachDB is scraped at /_status/vars', () => {
+    const c = parse(renderPrometheusConfig({ mode: 'compose', externalUrl: 'http://lab.example:9090' })) as PromConfig;
+    const j = jobs(c);
+    const expected = SERVICES.filter((s) => s.metricsPath && s.modes.includes('compose')).map((s) => s.id);
+    expect(Object.keys(j).sort()).toEqual([...expected].sort());
+    expect(j['cockroachdb']).toEqual({ job_name: 'cockroachdb', metrics_path: '/_status/vars', static_configs: [{ targets: ['cockroachdb:8080'] }] });
+    expect(j['portal']?.static_configs[0]?.targets).toEqual(['portal:8000']);
+    expect(c.alerting?.alertmanagers[0]?.static_configs[0]?.targets).toEqual(['alertmanager:9093']);
+  });
+
+  it('takes target overrides, leaves out null targets and honours the Alertmanager URL and interval', () => {
+    const c = parse(
+      renderPrometheusConfig({
+        mode: 'embedded',
+        targets: { 'todo-api': '127.0.0.1:41000', portal: null },
+        alertmanagerUrl: 'http://127.0.0.1:42000/am',
+        scrapeInterval: '15s',
+        rulesDir: '/etc/o11y/rules',
+      }),
+    ) as PromConfig;
+    const j = jobs(c);
+    expect(j['todo-api']?.static_configs[0]?.targets).toEqual(['127.0.0.1:41000']);
+    expect(j['portal']).toBeUndefined();
+    expect(c.alerting?.alertmanagers[0]).toEqual({ scheme: 'http', static_configs: [{ targets: ['127.0.0.1:42000'] }], path_prefix: '/am' });
+    expect(c.global.scrape_interval).toBe('15s');
+    expect(c.rule_files).toEqual(['/etc/o11y/rules/*.yml']);
+    const none = parse(renderPrometheusConfig({ mode: 'embedded', alertmanagerUrl: null })) as PromConfig;
+    expect(none.alerting).toBeUndefined();
+  });
+
+  it('rejects a bad target or interval with a clear message', () => {
+    expect(() => renderPrometheusConfig({ mode: 'embedded', targets: { portal: 'http://x:1' } })).toThrow(/target of portal: expected host:port/);
+    expect(() => renderPrometheusConfig({ mode: 'embedded', scrapeInterval: 'five' })).toThrow(StackConfigError);
+  });
+});
+
+describe('renderAlertmanagerConfig', () => {
+  it('without a token: valid, inbox only, still routed by severity', () => {
+    const c = parse(renderAlertmanagerConfig(AM_BASE)) as AmConfig;
+    expect(c.receivers.map((r) => r.name)).toEqual(['inbox']);
+    expect(c.receivers[0]?.webhook_configs).toEqual([{ url: AM_BASE.portalWebhookUrl, send_resolved: true }]);
+    expect(c.route.routes.map((r) => r.matchers[0])).toEqual(['severity="critical"', 'severity="warning"', 'severity="info"']);
+    expect(c.route.routes.every((r) => r.receiver === 'inbox')).toBe(true);
+    expect(JSON.stringify(c)).not.toContain('telegram');
+  });
+
+  it('with a token: critical and warning go to Telegram and the inbox, info to the inbox', () => {
+    const c = parse(
+      renderAlertmanagerConfig({ ...AM_BASE, telegramBotToken: '123456:AAH-x_y', telegramChatId: '-1001234567890', telegramApiUrl: 'http://127.0.0.1:5555/' }),
+      { intAsBigInt: true },
+    ) as AmConfig;
+    const telegram = c.receivers.find((r) => r.name === 'telegram-and-inbox');
+    expect(telegram?.telegram_configs?.[0]).toMatchObject({
+      bot_token: '123456:AAH-x_y',
+      chat_id: -1001234567890n,
+      api_url: 'http://127.0.0.1:5555',
+      parse_mode: 'HTML',
+      send_resolved: true,
+    });
+    expect(telegram?.webhook_configs?.[0]?.url).toBe(AM_BASE.portalWebhookUrl);
+    const bySeverity = Object.fromEntries(c.route.routes.map((r) => [r.matchers[0], r.receiver]));
+    expect(bySeverity).toEqual({ 'severity="critical"': 'telegram-and-inbox', 'severity="warning"': 'telegram-and-inbox', 'severity="info"': 'inbox' });
+    // The message carries this installation's links into the shared template.
+    const message = String(telegram?.telegram_configs?.[0]?.message);
+    expect(message).toContain('{{ define "o11y.grafana_url" }}http://lab.example:3000{{ end }}');
+    expect(message).toContain('{{ template "o11y.telegram.message" . }}');
+  });
+
+  it('groups by alertname with short waits and inhibits a warning by the critical of the same alertname', () => {
+    const c = parse(renderAlertmanagerConfig(AM_BASE)) as AmConfig;
+    expect(c.route.group_by).toEqual(['alertname']);
+    expect(c.route.group_wait).toBe('5s');
+    expect(c.inhibit_rules).toEqual([{ source_matchers: ['severity="critical"'], target_matchers: ['severity="warning"'], equal: ['alertname'] }]);
+    expect(c.templates).toEqual(['templates/*.tmpl']);
+  });
+
+  it('rejects a token without a chat id, a non-numeric chat id and a mangled token', () => {
+    expect(() => renderAlertmanagerConfig({ ...AM_BASE, telegramBotToken: '1:abc' })).toThrow(/TELEGRAM_CHAT_ID: required/);
+    expect(() => renderAlertmanagerConfig({ ...AM_BASE, telegramBotToken: '1:abc', telegramChatId: '@mychannel' })).toThrow(/numeric chat id/);
+    expect(() => renderAlertmanagerConfig({ ...AM_BASE, telegramBotToken: '"1:abc"', telegramChatId: '1' })).toThrow(/does not look like a bot token/);
+    // An empty token (TELEGRAM_BOT_TOKEN= in .env) means "off", not an error.
+    expect(() => renderAlertmanagerConfig({ ...AM_BASE, telegramBotToken: '  ' })).not.toThrow();
+  });
+});
+
+describe('flags and binaries', () => {
+  it('prometheusArgs: config, storage, listen address, external URL, exemplars, resend delay', () => {
+    const args = prometheusArgs({ configFile: '/c/p.yml', dataDir: '/d', port: 9999, externalUrl: 'http://lab.example:9090', resendDelay: '1s' });
+    expect(args).toEqual(
+      expect.arrayContaining([
+        '--config.file=/c/p.yml',
+        '--storage.tsdb.path=/d',
+        '--web.listen-address=127.0.0.1:9999',
+        '--web.external-url=http://lab.example:9090',
+        '--enable-feature=exemplar-storage',
+        '--rules.alert.resend-delay=1s',
+      ]),
+    );
+    expect(prometheusArgs({ configFile: 'c', dataDir: 'd', port: 1, host: '0.0.0.0', externalUrl: 'http://x' })).toContain('--web.listen-address=0.0.0.0:1');
+  });
+
+  it('alertmanagerArgs: clustering off with an empty --cluster.listen-address', () => {
+    const args = alertmanagerArgs({ configFile: '/c/a.yml', dataDir: '/d', port: 9998, externalUrl: 'http://lab.example:9093' });
+    expect(args).toEqual(expect.arrayContaining(['--config.file=/c/a.yml', '--storage.path=/d', '--web.listen-address=127.0.0.1:9998', '--cluster.listen-address=']));
+  });
+
+  it('findBinary searches PATH in the order of the names given', () => {
+    const dir = tempDir();
+    expect(findBinary(['definitely-not-a-binary-o11y'])).toBeUndefined();
+    expect(findBinary(['sh'], dir)).toBeUndefined();
+    expect(findBinary(['no-such-name', 'sh'], '/nonexistent:/bin')).toBe('/bin/sh');
+    expect(findBinary(['/bin/sh'], '')).toBe('/bin/sh');
+  });
+});
+
+describe('settings from the environment', () => {
+  it('public URLs: the URL variable, else PUBLIC_BASE_URL with the service port, else localhost', () => {
+    expect(publicUrl('grafana', 'compose', {})).toBe('http://localhost:3000');
+    expect(publicUrl('grafana', 'compose', { PUBLIC_BASE_URL: 'https://lab.example.org' })).toBe('https://lab.example.org:3000');
+    expect(publicUrl('grafana', 'compose', { PUBLIC_BASE_URL: 'http://10.0.0.5', GRAFANA_URL: 'https://grafana.example.org/' })).toBe('https://grafana.example.org');
+    expect(publicUrl('prometheus', 'embedded', { PROMETHEUS_PORT: '19090' })).toBe('http://localhost:19090');
+    expect(() => publicUrl('grafana', 'compose', { PUBLIC_BASE_URL: 'lab.example.org' })).toThrow(/PUBLIC_BASE_URL/);
+  });
+
+  it('writeStackConfig writes both configs with rules and templates (and Grafana in compose)', async () => {
+    const out = tempDir();
+    const w = await writeStackConfig(out, { MODE: 'compose', TELEGRAM_BOT_TOKEN: '42:abc', TELEGRAM_CHAT_ID: '-100123', PUBLIC_BASE_URL: 'http://lab.example' });
+    expect(w.telegram).toBe(true);
+    expect(w.settings.mode).toBe('compose');
+    expect(w.settings.portalWebhookUrl).toBe('http://portal:8000/api/alerts/webhook');
+    expect(readdirSync(w.rulesDir).sort()).toEqual(readdirSync(resolve(REPO_ROOT, 'infra/prometheus/rules')).filter((f) => f.endsWith('.yml')).sort());
+    expect(readdirSync(w.templatesDir)).toContain('o11y.tmpl');
+    expect(existsSync(join(out, 'grafana/provisioning/datasources/datasources.yml'))).toBe(true);
+    const am = parse(readFileSync(w.alertmanagerConfig, 'utf8')) as AmConfig;
+    expect(am.receivers.map((r) => r.name)).toContain('telegram-and-inbox');
+    expect(readFileSync(w.prometheusConfig, 'utf8')).toContain('--web.external-url=http://lab.example:9090');
+
+    const embedded = await writeStackConfig(tempDir(), {}, { targets: { 'todo-api': '127.0.0.1:45678' } });
+    expect(embedded.telegram).toBe(false);
+    expect(embedded.grafanaDir).toBeUndefined();
+    expect(embedded.settings.portalWebhookUrl).toBe('http://127.0.0.1:8000/api/alerts/webhook');
+    expect(readFileSync(embedded.prometheusConfig, 'utf8')).toContain('127.0.0.1:45678');
+  });
+});
+
+describe('o11y-render (the CLI compose runs)', () => {
+  const cli = resolve(REPO_ROOT, 'packages/stack/dist/cli.js');
+  const run = (args: string[], env: Record<string, string>) =>
+    spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 30_000, env: { PATH: process.env.PATH ?? '', ...env } });
+
+  it('renders compose configuration from environment variables', () => {
+    const out = tempDir();
+    const r = run(['--mode', 'compose', '--out', out], { TELEGRAM_BOT_TOKEN: '42:abc', TELEGRAM_CHAT_ID: '-100123', TELEGRAM_API_URL: 'http://fake:1' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('telegram:     on');
+    const am = readFileSync(join(out, 'alertmanager/alertmanager.yml'), 'utf8');
+    expect(am).toContain('api_url: http://fake:1');
+    expect(readFileSync(join(out, 'prometheus/prometheus.yml'), 'utf8')).toContain('cockroachdb:8080');
+  });
+
+  it('writes the containers\' flags with the public URLs and the mount path', () => {
+    const out = tempDir();
+    const r = run(['--mode', 'compose', '--out', out, '--mount', '/config'], { PUBLIC_BASE_URL: 'https://lab.example' });
+    expect(r.status, r.stderr).toBe(0);
+    const prom = readFileSync(join(out, 'prometheus/args'), 'utf8').trim().split('\n');
+    expect(prom).toEqual(
+      expect.arrayContaining(['--config.file=/config/prometheus/prometheus.yml', '--web.listen-address=0.0.0.0:9090', '--web.external-url=https://lab.example:9090']),
+    );
+    const am = readFileSync(join(out, 'alertmanager/args'), 'utf8').trim().split('\n');
+    expect(am).toEqual(expect.arrayContaining(['--config.file=/config/alertmanager/alertmanager.yml', '--cluster.listen-address=', '--web.external-url=https://lab.example:9093']));
+  });
+
+  it('exits 1 with a clear message on bad settings and 2 on bad usage', () => {
+    const bad = run(['--mode', 'compose', '--out', tempDir()], { TELEGRAM_BOT_TOKEN: '42:abc' });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain('TELEGRAM_CHAT_ID: required when TELEGRAM_BOT_TOKEN is set');
+    const usage = run(['--mode', 'cloud', '--out', tempDir()], {});
+    expect(usage.status).toBe(2);
+    expect(run([], {}).status).toBe(2);
+  });
+});
