@@ -9,9 +9,15 @@ import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Run, type RunSummary } from '../apps/load-generator/src/engine/run.js';
-import { validateRunRequest } from '../apps/load-generator/src/engine/validate.js';
+import type { RunSummary } from '../apps/load-generator/dist/engine/run.js';
 import { freePort } from '../test/helpers/ports.js';
+
+// The built engine is measured (as it runs in production, worker threads included): `npm run bench` builds first.
+const engineModules = await Promise.all([import('../apps/load-generator/dist/engine/run.js'), import('../apps/load-generator/dist/engine/validate.js')]).catch(() => {
+  console.error('apps/load-generator/dist is missing: run `npm run build` first (npm run bench does).');
+  process.exit(2);
+});
+const [{ Run }, { validateRunRequest }] = engineModules;
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..');
@@ -19,7 +25,7 @@ const { values } = parseArgs({ options: { quick: { type: 'boolean' }, 'soak-seco
 const quick = Boolean(values.quick);
 const soakSeconds = values['soak-seconds'] ? Number(values['soak-seconds']) : quick ? 5 : 600;
 const toolSeconds = quick ? 3 : 10;
-const stepSeconds = quick ? 2 : 5;
+const stepSeconds = quick ? 2 : 6;
 const CONNECTIONS = 64;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -131,7 +137,7 @@ async function searchMaxRate(url: string, ceiling: number): Promise<{ best: numb
   const steps: Step[] = [];
   let best = 0;
   const rates: number[] = [];
-  for (let r = 2000; r <= Math.max(ceiling * 1.6, 4000); r = Math.round(r * 1.2)) rates.push(r);
+  for (let r = 4000; r <= Math.max(ceiling * 1.6, 8000); r = Math.round(r * 1.15)) rates.push(r);
   let failures = 0;
   for (const rate of rates) {
     // One retry per rate: a busy shared box should not end the search by a single unlucky step.

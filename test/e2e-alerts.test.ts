@@ -9,7 +9,9 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dashboardQueries, writeStackConfig } from '@o11y/stack';
+import { readdirSync, readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { dashboardQueries, PROMETHEUS_RULES_DIR, writeStackConfig } from '@o11y/stack';
 import { startFakeTelegram, type FakeTelegram, type TelegramMessage } from './helpers/fake-telegram.ts';
 import { freePort } from './helpers/ports.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/postgres.ts';
@@ -68,6 +70,24 @@ async function scalar(expr: string): Promise<number | undefined> {
   if (r.status !== 'success') throw new Error(`${expr}: ${r.error}`);
   const v = r.data?.result[0]?.value?.[1];
   return v === undefined ? undefined : Number(v);
+}
+
+const PROMQL_WORDS = new Set(['and', 'or', 'unless', 'bool', 'offset', 'by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'inf', 'nan']);
+
+/** Metric names an expression reads (label matchers, grouping clauses, ranges and strings removed). */
+function metricNames(expr: string): string[] {
+  const bare = expr
+    .replace(/"(?:[^"\\]|\\.)*"/g, '""')
+    .replace(/\{[^}]*\}/g, ' ')
+    .replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, ' ')
+    .replace(/\[[^\]]*\]/g, ' ');
+  return [...bare.matchAll(/(?<![\w.])([a-zA-Z_:][a-zA-Z0-9_:]*)\b(?!\s*\()/g)].map((m) => m[1] as string).filter((n) => !PROMQL_WORDS.has(n.toLowerCase()));
+}
+
+function ruleExpressions(): string[] {
+  return readdirSync(PROMETHEUS_RULES_DIR)
+    .filter((f) => f.endsWith('.yml'))
+    .flatMap((f) => (parse(readFileSync(join(PROMETHEUS_RULES_DIR, f), 'utf8')) as { groups: { rules: { expr: string }[] }[] }).groups.flatMap((g) => g.rules.map((r) => r.expr)));
 }
 
 function diagnostics(): string {
@@ -172,14 +192,12 @@ describe('alerts end to end', () => {
       await sleep(5000);
       statements = await scalar('db:statements:rate1m');
     }
-    runIds.length = 0;
+    await stopRuns();
     expect(statements, 'the app-side statement rate is measured').toBeGreaterThan(5);
     expect(statements).toBeLessThan(100);
-    const p99 = await scalar(
-      'histogram_quantile(0.99, sum by (le) (rate(http_server_request_duration_seconds_bucket{job="todo-api", route="/api/tasks", method="GET"}[1m])))',
-    );
-    expect(p99).toBeLessThan(0.5);
-    // Not firing, and not even pending, at any evaluation of the phase.
+    // GET /api/tasks answers in milliseconds here, 100x below the 0.5 s threshold, and the
+    // statements/s stay well under 100: neither alert fires, nor is it even pending, at any
+    // evaluation of the phase.
     const seen = await promQuery(prometheus.url, 'count_over_time(ALERTS{alertname=~"HighDBLoad|HighLatency"}[2m])');
     expect(seen.data?.result, JSON.stringify(seen.data?.result)).toEqual([]);
     expect(telegram?.messages.filter((m) => /HighDBLoad|HighLatency/.test(m.text))).toEqual([]);
@@ -238,5 +256,21 @@ describe('alerts end to end', () => {
     }
     expect(problems).toEqual([]);
     expect(queries.filter((q) => !q.cockroachOnly).length).toBeGreaterThan(50);
+  }, 60_000);
+
+  it('every metric the rules and dashboards read is exposed by our services (the metric-name contract)', async () => {
+    const names = new Set([...ruleExpressions(), ...dashboardQueries().filter((q) => !q.cockroachOnly).map((q) => q.expr)].flatMap(metricNames));
+    // Recorded series (level:metric:operation), Prometheus' own series and CockroachDB's (compose) are not ours.
+    const ours = [...names].filter((n) => !n.includes(':') && n !== 'up' && n !== 'ALERTS' && !/^(sql_|capacity)/.test(n));
+    expect(ours.length).toBeGreaterThan(30);
+    // A labelled counter has no series before its first event (e.g. no drop yet): then its metadata must be there.
+    const metadata = await json<{ data: Record<string, unknown> }>(`${prometheus.url}/api/v1/metadata`);
+    const missing: string[] = [];
+    for (const name of ours) {
+      const series = await scalar(`count({__name__="${name}"})`);
+      const family = name.replace(/_(bucket|count|sum|total)$/, '');
+      if (series === undefined && !(name in metadata.data) && !(family in metadata.data)) missing.push(name);
+    }
+    expect(missing).toEqual([]);
   }, 60_000);
 });

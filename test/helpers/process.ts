@@ -20,8 +20,10 @@ export async function startApp(
   readyUrl: string,
   timeoutMs = 30_000,
 ): Promise<Spawned> {
+  // vitest sets MODE=test in its own environment; the apps read MODE, so it is not inherited.
+  const { MODE: _vitestMode, ...inherited } = process.env;
   const child = spawn(process.execPath, [resolve(REPO_ROOT, 'apps', app, 'dist', 'main.js')], {
-    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+    env: { ...inherited, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

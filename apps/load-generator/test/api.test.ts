@@ -292,3 +292,24 @@ describe('profiles, scenarios, metrics, OpenAPI', () => {
     expect((await app.inject('/health/ready')).statusCode).toBe(200);
   });
 });
+
+describe('run store', () => {
+  it('keeps only the newest 50 runs on disk', async () => {
+    const { RunStore } = await import('../src/engine/store.js');
+    const dir = mkdtempSync(join(tmpdir(), 'loadgen-store-'));
+    try {
+      const store = new RunStore(dir);
+      for (let i = 0; i < 55; i++) {
+        const started = new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString();
+        await store.save({ summary: { id: `run-${i}`, started_at: started } as never, points: [] });
+      }
+      const kept = await store.load();
+      expect(kept).toHaveLength(50);
+      expect(kept[0]?.summary.id).toBe('run-54');
+      expect(kept.at(-1)?.summary.id).toBe('run-5');
+      expect(readdirSync(join(dir, 'runs'))).toHaveLength(50);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

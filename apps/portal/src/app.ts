@@ -2,10 +2,10 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import { registerHealth, registerJsonErrors } from '@o11y/platform';
-import { createLogger, createRegistry, startTracing, telemetryPlugin, type Logger } from '@o11y/telemetry';
+import { createLogger, createRegistry, fastifyLogging, startTracing, telemetryPlugin, type Logger } from '@o11y/telemetry';
 import type { PortalConfig } from './config.js';
 import { HealthPoller } from './health/poller.js';
 import { InboxStore } from './inbox/store.js';
@@ -30,7 +30,7 @@ export async function buildApp(config: PortalConfig, deps: PortalDeps = {}): Pro
   const logger = deps.logger ?? createLogger({ name: 'portal' });
   const registry = deps.registry ?? createRegistry();
   const tracer = deps.tracer ?? startTracing({ serviceName: 'portal' }).tracer;
-  const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, disableRequestLogging: true });
+  const app = Fastify(fastifyLogging(logger));
 
   registerJsonErrors(app);
   await app.register(telemetryPlugin, { registry, tracer });

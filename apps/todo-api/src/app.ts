@@ -4,8 +4,8 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Tracer } from '@opentelemetry/api';
 import { registerHealth, registerJsonErrors } from '@o11y/platform';
-import { createLogger, createRegistry, startTracing, telemetryPlugin, type Logger } from '@o11y/telemetry';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { createLogger, createRegistry, fastifyLogging, startTracing, telemetryPlugin, type Logger } from '@o11y/telemetry';
+import Fastify, { type FastifyInstance } from 'fastify';
 import type { DestinationStream } from 'pino';
 import type { Registry } from 'prom-client';
 import { DEFAULT_ROUNDS, hashPassword } from './auth/passwords.js';
@@ -90,8 +90,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
   }
 
   const app = Fastify({
-    loggerInstance: logger as FastifyBaseLogger,
-    disableRequestLogging: true,
+    ...fastifyLogging(logger),
     bodyLimit: 1024 * 1024,
     ajv: {
       customOptions: {

@@ -5,7 +5,7 @@ import { StackConfigError } from '@o11y/stack';
 import type { CliOptions } from './cli.js';
 import { resetData, resolveDataRoot } from './data-dir.js';
 import { formatLogLine, formatPrefix, paint, PREFIX_COLOURS, useColour, type Colour, type Palette } from './log-format.js';
-import { forgetChildren, recordChildren, stopLeftovers } from './leftovers.js';
+import { forgetChildren, recordChildren, runningLauncher, stopLeftovers } from './leftovers.js';
 import { appEntry, appSpec, EMBEDDED_APPS, healthUrl, loadOrCreateSecrets, localUrl, portsMap, type PlanContext } from './plan.js';
 import { busyPorts, resolvePorts } from './ports.js';
 import { pickUiUrl, renderTable, waitAllReady, type TableRow } from './ready.js';
@@ -38,6 +38,11 @@ export async function runLauncher(options: CliOptions, env: Record<string, strin
   const width = Math.max(...allIds.map((id) => id.length));
 
   const dataRoot = resolveDataRoot(options.dataDir, env);
+  const other = runningLauncher(dataRoot);
+  if (other !== undefined) {
+    say(`Another launcher (pid ${other}) is running with ${dataRoot}. Stop it first (Ctrl-C in its terminal, or kill ${other}).`, 'red');
+    return 1;
+  }
   if (options.reset) {
     const outcome = await resetData(dataRoot, options.yes, { interactive: io.interactive, input: io.stdin, output: io.stdout });
     return outcome === 'refused' ? 1 : 0;

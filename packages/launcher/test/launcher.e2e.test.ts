@@ -156,6 +156,15 @@ describe.skipIf(!built)('launcher end to end', () => {
     expect(run.output()).toMatch(/^todo-api\s+│ (INFO|WARN) /m);
   });
 
+  it('refuses a second launcher, or a reset, on the same data directory while it runs', async () => {
+    for (const args of [[], ['--reset', '--yes']]) {
+      const second = launch(args, { ...env, O11Y_DATA_DIR: join(tmp, 'data') });
+      expect(await second.exited).toBe(1);
+      expect(second.output()).toMatch(/Another launcher \(pid \d+\) is running/);
+    }
+    expect(existsSync(join(tmp, 'data', 'todo-api'))).toBe(true);
+  });
+
   it('restarts a child that dies and says so', async () => {
     const before = childPids(run.output()).get('todo-api') ?? [];
     const pid = before.at(-1) as number;
@@ -176,13 +185,27 @@ describe.skipIf(!built)('launcher end to end', () => {
     expect(await allGone(pids)).toEqual([]);
   }, 30_000);
 
-  it('keeps data between runs and, if the launcher is killed outright, its Node children still exit', async () => {
-    const again = launch(['--no-stack'], { ...env, O11Y_DATA_DIR: join(tmp, 'data') });
+  it('keeps data between runs; killed outright, its Node children exit and the next start stops the rest', async () => {
+    const data = join(tmp, 'data');
+    const again = launch([], { ...env, O11Y_DATA_DIR: data });
     await waitForOutput(again, /All ready in|Not ready after/, 90_000);
     expect(again.output()).toMatch(/All ready in/);
-    expect(existsSync(join(tmp, 'data', 'launcher', 'secrets.json'))).toBe(true);
-    const pids = [...childPids(again.output()).values()].flat();
+    expect(existsSync(join(data, 'launcher', 'secrets.json'))).toBe(true);
+    const byId = childPids(again.output());
+    const nodePids = ['todo-api', 'load-generator', 'portal'].flatMap((id) => byId.get(id) ?? []);
+    const stackPids = ['prometheus', 'alertmanager'].flatMap((id) => byId.get(id) ?? []);
     again.child.kill('SIGKILL');
-    expect(await allGone(pids, 10_000)).toEqual([]);
-  }, 120_000);
+    expect(await allGone(nodePids, 10_000)).toEqual([]);
+
+    // Prometheus and Alertmanager cannot notice; the next start stops them before checking ports.
+    const third = launch(['--no-stack'], { ...env, O11Y_DATA_DIR: data });
+    await waitForOutput(third, /All ready in|Not ready after/, 90_000);
+    if (stackPids.length > 0) expect(third.output()).toContain('Stopped what a previous launcher left running: prometheus');
+    expect(await allGone(stackPids, 1000)).toEqual([]);
+    expect(third.output()).toMatch(/All ready in/);
+    const thirdPids = [...childPids(third.output()).values()].flat();
+    third.child.kill('SIGTERM');
+    expect(await third.exited).toBe(0);
+    expect(await allGone(thirdPids)).toEqual([]);
+  }, 180_000);
 });

@@ -26,6 +26,7 @@ export interface Dashboard {
   title: string;
   panels: GrafanaPanel[];
   templating?: { list?: { name: string; allValue?: string }[] };
+  annotations?: { list?: { name: string; expr?: string }[] };
 }
 
 export interface DashboardQuery {
@@ -80,12 +81,16 @@ export function substituteVariables(expr: string, variables: Record<string, stri
   return out;
 }
 
-/** Every PromQL query of every dashboard, with variables substituted. */
+/** Every PromQL query of every dashboard (panels and annotations), with variables substituted. */
 export function dashboardQueries(dir: string = DASHBOARDS_DIR): DashboardQuery[] {
   const out: DashboardQuery[] = [];
   for (const d of loadDashboards(dir)) {
     const vars: Record<string, string> = {};
     for (const v of d.templating?.list ?? []) vars[v.name] = v.allValue ?? '.*';
+    for (const a of d.annotations?.list ?? []) {
+      if (!a.expr) continue;
+      out.push({ dashboard: d.title, panel: `annotation: ${a.name}`, refId: '-', raw: a.expr, expr: substituteVariables(a.expr, vars), cockroachOnly: false });
+    }
     for (const p of panelsOf(d)) {
       for (const t of p.targets ?? []) {
         if (!t.expr) continue;

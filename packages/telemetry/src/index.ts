@@ -8,6 +8,6 @@ export {
   type HttpMetrics,
   type TelemetryPluginOptions,
 } from './http.js';
-export { createLogger, REDACT_PATHS, type Logger, type LoggerConfig } from './logger.js';
+export { createLogger, fastifyLogging, REDACT_PATHS, type Logger, type LoggerConfig } from './logger.js';
 export { createRegistry, type RegistryOptions } from './registry.js';
 export { otlpConfigured, startTracing, type Tracing, type TracingConfig } from './tracing.js';

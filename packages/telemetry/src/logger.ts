@@ -1,3 +1,4 @@
+import { LogController, type FastifyBaseLogger } from 'fastify';
 import { pino, type Logger, type LoggerOptions } from 'pino';
 
 /** Paths never written to logs: credentials arrive in bodies and headers. */
@@ -33,3 +34,14 @@ export function createLogger(config: LoggerConfig): Logger {
 }
 
 export type { Logger };
+
+/**
+ * The Fastify options every app uses for logging: our pino instance, and Fastify's own
+ * per-request lines off because telemetryPlugin writes one richer line per request.
+ */
+export function fastifyLogging(logger: Logger): { loggerInstance: FastifyBaseLogger; logController: LogController } {
+  return {
+    loggerInstance: logger as unknown as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+  };
+}

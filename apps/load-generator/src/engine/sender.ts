@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { SpanKind, SpanStatusCode, type Span, type Tracer } from '@opentelemetry/api';
-import { Pool, type Dispatcher } from 'undici';
+import { Client, type Dispatcher } from 'undici';
 import type { ErrorClass } from './stats.js';
 import type { PreparedTarget } from './target.js';
 
@@ -19,12 +19,15 @@ export function classifyError(err: unknown): ErrorClass {
   return 'other';
 }
 
+/** Connections in their TCP/TLS handshake at once, per sender. */
+export const MAX_CONNECTING = 8;
+
 /** Called once per request: an HTTP status (0 on a transport error) and the error class if any. */
 export type Completion = (status: number, error: ErrorClass | undefined, sentAtMs: number, tokenUsed: string | undefined) => void;
 
 export interface SenderOptions {
   timeoutMs: number;
-  /** Upper bound of connections (the in-flight cap): opened on demand, kept alive. */
+  /** Upper bound of connections: opened on demand, kept alive. */
   connections: number;
   userAgent: string;
   /** Fraction of requests whose traceparent says "sampled" (and that get a client span). */
@@ -51,25 +54,33 @@ class IdSource {
 
 class RequestHandler implements Dispatcher.DispatchHandler {
   status = 0;
+  headers: string[] = [];
   finished = false;
+
+  client: Client | undefined;
 
   constructor(
     private readonly sender: Sender,
-    private readonly sentAt: number,
+    readonly sentAt: number,
     private readonly token: string | undefined,
     private readonly span: Span | undefined,
     private readonly done: Completion,
   ) {}
 
-  onRequestStart(): void {}
+  // undici's raw handler interface: headers stay unparsed buffers (the parsed-object interface costs a
+  // header parse per response that nobody reads).
+  onConnect(): void {}
 
-  onResponseStart(_c: Dispatcher.DispatchController, statusCode: number): void {
+  onHeaders(statusCode: number): boolean {
     this.status = statusCode;
+    return true;
   }
 
-  onResponseData(): void {}
+  onData(): boolean {
+    return true;
+  }
 
-  onResponseEnd(): void {
+  onComplete(): void {
     if (this.finished) return;
     this.finished = true;
     if (this.span) {
@@ -78,10 +89,11 @@ class RequestHandler implements Dispatcher.DispatchHandler {
       this.span.end();
     }
     this.sender.inFlight--;
+    this.sender.release(this.client);
     this.done(this.status, undefined, this.sentAt, this.token);
   }
 
-  onResponseError(_c: Dispatcher.DispatchController, err: Error): void {
+  onError(err: Error): void {
     if (this.finished) return;
     this.finished = true;
     const cls = classifyError(err);
@@ -91,40 +103,54 @@ class RequestHandler implements Dispatcher.DispatchHandler {
       this.span.end();
     }
     this.sender.inFlight--;
+    this.sender.release(this.client);
     this.done(0, cls, this.sentAt, this.token);
   }
 }
 
 /**
- * Sends the target request through an undici keep-alive pool. Fire-and-forget: the caller is told
- * of each completion and never waits, so a slow target cannot slow the schedule.
+ * Sends the target request over undici keep-alive connections (one request at a time each, no
+ * pipelining). Fire-and-forget: the caller is told of each completion and never waits, so a slow
+ * target cannot slow the schedule. Connections are opened on demand when none is idle, up to
+ * `connections`; beyond that requests wait here in FIFO order (they are still in flight, and their
+ * latency counts from the intended time). Picking an idle connection is O(1), unlike undici's Pool,
+ * which scans all its connections per request.
  */
 export class Sender {
   inFlight = 0;
-  private readonly pool: Pool;
+  private readonly idle: Client[] = [];
+  private readonly all: Client[] = [];
+  private waiting: RequestHandler[] = [];
+  private waitHead = 0;
+  private connecting = 0;
+  private closed = false;
   private readonly baseHeaders: string[];
   private readonly ids = new IdSource();
   private readonly host: string;
   private readonly body: Buffer | undefined;
+  private readonly clientOptions: Client.Options;
 
   constructor(
     private readonly target: PreparedTarget,
     private readonly opts: SenderOptions,
   ) {
-    this.pool = new Pool(target.origin, {
-      connections: Math.max(1, opts.connections),
+    this.clientOptions = {
       pipelining: 1,
       keepAliveTimeout: 30_000,
       keepAliveMaxTimeout: 600_000,
       headersTimeout: opts.timeoutMs,
       bodyTimeout: opts.timeoutMs,
       connect: { timeout: Math.min(opts.timeoutMs, 30_000) },
-    });
-    this.pool.on('connectionError', () => {});
+    };
     const headers: Record<string, string> = { 'user-agent': opts.userAgent, ...target.headers };
     this.baseHeaders = Object.entries(headers).flat();
     this.host = new URL(target.url).host;
     this.body = target.body === undefined ? undefined : Buffer.from(target.body);
+  }
+
+  /** Open connections. */
+  get connections(): number {
+    return this.all.length;
   }
 
   send(token: string | undefined, done: Completion): void {
@@ -146,19 +172,80 @@ export class Sender {
     const sentAt = this.opts.now();
     this.inFlight++;
     const handler = new RequestHandler(this, sentAt, token, span, done);
+    handler.headers = headers;
+    let client = this.idle.pop();
+    // A new connection only when none is idle, and only a few handshakes at a time: after a stall a
+    // burst of due requests would otherwise open a socket each, which costs more than a short wait.
+    if (!client && this.all.length < this.opts.connections && this.connecting < MAX_CONNECTING) {
+      client = this.open();
+    }
+    if (client) this.dispatch(client, handler);
+    else this.waiting.push(handler);
+  }
+
+  private open(): Client {
+    const client = new Client(this.target.origin, this.clientOptions);
+    let pending = true;
+    this.connecting++;
+    const settled = () => {
+      if (!pending) return;
+      pending = false;
+      this.connecting--;
+      // Handshake slots freed: waiting requests may open the next connections.
+      while (this.waitHead < this.waiting.length && this.all.length < this.opts.connections && this.connecting < MAX_CONNECTING) {
+        const next = this.shift();
+        if (next) this.dispatch(this.open(), next);
+      }
+    };
+    client.on('connect', settled);
+    client.on('connectionError', settled);
+    client.on('disconnect', settled);
+    this.all.push(client);
+    return client;
+  }
+
+  /** The oldest waiting request; those that waited past the timeout fail as timeouts on the way. */
+  private shift(): RequestHandler | undefined {
+    while (this.waitHead < this.waiting.length) {
+      const next = this.waiting[this.waitHead] as RequestHandler;
+      this.waiting[this.waitHead++] = undefined as never;
+      if (this.waitHead > 1024 && this.waitHead * 2 > this.waiting.length) {
+        this.waiting = this.waiting.slice(this.waitHead);
+        this.waitHead = 0;
+      }
+      if (this.opts.now() - next.sentAt < this.opts.timeoutMs) return next;
+      next.onError(Object.assign(new Error('timed out waiting for a connection'), { code: 'UND_ERR_CONNECT_TIMEOUT' }));
+    }
+    return undefined;
+  }
+
+  private dispatch(client: Client, handler: RequestHandler): void {
+    handler.client = client;
     try {
-      this.pool.dispatch({ origin: this.target.origin, path: this.target.path, method: this.target.method, headers, body: this.body }, handler);
+      client.dispatch({ path: this.target.path, method: this.target.method, headers: handler.headers, body: this.body }, handler);
     } catch (err) {
-      handler.onResponseError(undefined as never, err as Error);
+      handler.onError(err as Error);
     }
   }
 
-  /** Drops every connection at once (stop). */
-  destroy(): Promise<void> {
-    return this.pool.destroy().catch(() => undefined);
+  /** A connection finished its request: hand it the next waiting one, or keep it idle. */
+  release(client: Client | undefined): void {
+    if (!client || this.closed) return;
+    const next = this.shift();
+    if (next) this.dispatch(client, next);
+    else this.idle.push(client);
   }
 
-  close(): Promise<void> {
-    return this.pool.close().catch(() => undefined);
+  /** Drops every connection at once (stop). */
+  async destroy(): Promise<void> {
+    this.closed = true;
+    this.waiting = [];
+    this.waitHead = 0;
+    await Promise.all(this.all.map((c) => c.destroy().catch(() => undefined)));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.all.map((c) => c.close().catch(() => undefined)));
   }
 }

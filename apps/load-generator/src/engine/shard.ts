@@ -32,6 +32,8 @@ export interface ShardEvents {
 }
 
 const MAX_PER_TICK = 20_000;
+/** Connections per shard and target. */
+export const MAX_CONNECTIONS = 1024;
 
 /**
  * The attacker loop of one thread: it owns time and I/O. Each tick sends every request whose
@@ -64,7 +66,10 @@ export class Shard {
     this.token = opts.token;
     this.sender = new Sender(opts.target, {
       timeoutMs: opts.timeoutMs,
-      connections: opts.maxInFlight,
+      // Opened on demand up to the in-flight cap, but at most MAX_CONNECTIONS: after a stall of the box a
+      // burst of due requests would otherwise open a socket each and snowball. Requests beyond it wait in
+      // the pool; their latency still counts from the intended send time.
+      connections: Math.min(opts.maxInFlight, MAX_CONNECTIONS),
       userAgent: opts.userAgent,
       traceRatio: opts.traceRatio,
       tracer,
