@@ -3,7 +3,7 @@ import type { Tracer } from '@opentelemetry/api';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import { registerHealth, registerJsonErrors } from '@o11y/platform';
-import { createLogger, createRegistry, startTracing, telemetryPlugin, type Logger } from '@o11y/telemetry';
+import { createLogger, createRegistry, fastifyLogging, startTracing, telemetryPlugin, type Logger } from '@o11y/telemetry';
 import { apiRoutes } from './api/routes.js';
 import { wsCompatPlugin } from './api/ws-compat.js';
 import type { Config } from './config.js';
@@ -31,11 +31,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   const registry = deps.registry ?? createRegistry();
   const tracing = deps.tracer ? undefined : startTracing({ serviceName: 'load-generator', serviceVersion: VERSION });
   const tracer = deps.tracer ?? (tracing as NonNullable<typeof tracing>).tracer;
-  const app = Fastify({
-    loggerInstance: deps.logger ?? createLogger({ name: 'load-generator' }),
-    disableRequestLogging: true,
-    bodyLimit: 1024 * 1024,
-  }) as unknown as FastifyInstance;
+  const app = Fastify({ ...fastifyLogging(deps.logger ?? createLogger({ name: 'load-generator' })), bodyLimit: 1024 * 1024 }) as unknown as FastifyInstance;
   registerJsonErrors(app);
   await app.register(swagger, {
     openapi: {
@@ -70,7 +66,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   app.addHook('preClose', async () => manager.shutdown());
   await app.register(apiRoutes, { manager, config });
   app.get('/openapi.json', { schema: { hide: true } as Record<string, unknown> }, async () => app.swagger());
-  await app.register(uiPlugin);
+  await app.register(uiPlugin, { todoApiUrl: config.todoApiUrl, allowlist: config.allowlist });
   await app.register(wsCompatPlugin);
   return app;
 }

@@ -59,6 +59,11 @@ export async function planStack(
   const written = await writeStackConfig(outDir, env, {
     mode: 'embedded',
     alertmanagerUrl: found.alertmanager && amPort ? `http://127.0.0.1:${amPort}` : null,
+    // A binary that is not installed is not scraped either, or TargetDown would fire for it.
+    targets: {
+      ...(found.alertmanager ? {} : { alertmanager: null }),
+      ...(found.prometheus ? {} : { prometheus: null }),
+    },
   });
   const specs: ChildSpec[] = [];
   const childEnv = { ...env };

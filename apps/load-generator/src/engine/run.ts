@@ -103,7 +103,8 @@ export interface RunDeps {
 export const RPS_PER_THREAD = 15000;
 
 interface ShardHandle {
-  start(): void;
+  /** Starts sending with t = 0 at `epoch` (performance.timeOrigin-based ms). */
+  begin(epoch: number): void;
   stop(): Promise<void>;
   setToken(token: string | undefined): void;
   readonly inFlight: number;
@@ -245,7 +246,7 @@ export class Run extends EventEmitter {
     // t = 0 a little ahead, so every shard starts on the same schedule.
     this.startEpoch = performance.timeOrigin + performance.now() + (n > 1 ? 20 : 0);
     this.startedAt = new Date(Date.now() + (n > 1 ? 20 : 0));
-    for (const h of handles) (h as ShardHandle & { begin(epoch: number): void }).begin(this.startEpoch);
+    for (const h of handles) h.begin(this.startEpoch);
   }
 
   private localShard(i: number, base: Omit<ShardOptions, 'offset' | 'startEpochMs'>, events: { window(w: WindowStats): void; unauthorized(t: string | undefined): void; end(): void }): ShardHandle {
@@ -255,13 +256,12 @@ export class Run extends EventEmitter {
         shard = new Shard({ ...base, offset: i, startEpochMs: epoch }, events, this.deps.tracer);
         shard.start();
       },
-      start: () => {},
       stop: async () => shard?.stop(),
       setToken: (t) => shard?.setToken(t),
       get inFlight() {
         return shard?.inFlight ?? 0;
       },
-    } as ShardHandle & { begin(epoch: number): void };
+    };
   }
 
   private workerShard(i: number, base: Omit<ShardOptions, 'offset' | 'startEpochMs'>, events: { window(w: WindowStats): void; unauthorized(t: string | undefined): void; end(): void }): { handle: ShardHandle; ready: Promise<void> } {
@@ -310,7 +310,6 @@ export class Run extends EventEmitter {
     });
     const handle = {
       begin: (epoch: number) => worker?.postMessage({ type: 'start', epoch }),
-      start: () => {},
       stop: async () => {
         if (ended) return;
         worker?.postMessage({ type: 'stop' });
