@@ -55,13 +55,17 @@ describe('planStack', () => {
     expect(am?.args).toContain('--cluster.listen-address=');
     // Their start-up chatter stays out of the log stream unless asked for.
     expect(prom?.args).toContain('--log.level=warn');
-    const verbose = await planStack(data, { prometheus: '/usr/bin/prometheus' }, ports, portEnv, '127.0.0.1', 'info');
-    expect(verbose.specs[0]?.args).toContain('--log.level=info');
     expect(existsSync(join(data, 'alertmanager'))).toBe(true);
     const yml = readFileSync(plan.prometheusConfig, 'utf8');
     for (const target of ['127.0.0.1:14000', '127.0.0.1:18081', '127.0.0.1:18000', '127.0.0.1:19090', '127.0.0.1:19093']) expect(yml).toContain(target);
     expect(readFileSync(plan.alertmanagerConfig, 'utf8')).toContain('http://127.0.0.1:18000/api/alerts/webhook');
     expect(plan.telegram).toBe(false);
+    // Without Alertmanager installed it is not scraped either (TargetDown would fire for it).
+    const verbose = await planStack(data, { prometheus: '/usr/bin/prometheus' }, ports, portEnv, '127.0.0.1', 'info');
+    expect(verbose.specs[0]?.args).toContain('--log.level=info');
+    const withoutAm = readFileSync(verbose.prometheusConfig, 'utf8');
+    expect(withoutAm).toContain('127.0.0.1:19090');
+    expect(withoutAm).not.toContain('127.0.0.1:19093');
   });
 
   it('leaves out what is not installed (no alerting without Alertmanager)', async () => {
