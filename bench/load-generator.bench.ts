@@ -9,7 +9,7 @@ import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { RunSummary } from '../apps/load-generator/dist/engine/run.js';
+import type { RunSummary } from '../apps/load-generator/dist/api/wire.js';
 import { freePort } from '../test/helpers/ports.js';
 
 // The built engine is measured (as it runs in production, worker threads included): `npm run bench` builds first.

@@ -1,6 +1,5 @@
+import type { RunRequest, ScenarioInfo } from './api/wire.js';
 import type { Config } from './config.js';
-import type { RunRequest } from './engine/validate.js';
-import type { I18n } from './profiles/types.js';
 
 /** The demo user seeded by the todo API (the Swagger example credentials). */
 export const DEMO_USER = { email: 'user@example.com', password: 'verysecret' };
@@ -8,13 +7,8 @@ export const DEMO_USER = { email: 'user@example.com', password: 'verysecret' };
 /** The todo API fault the high-latency scenario switches on: 600 ms on GET /api/tasks. */
 export const LATENCY_FAULT = { latency: { ms: 600, method: 'GET', route: '/api/tasks' } };
 
-export interface Scenario {
-  id: string;
-  title: I18n;
-  description: I18n;
-  alert: 'HighLatency' | 'HighDBLoad' | null;
-  /** Seconds after the start when the alert should be firing. */
-  expected_after_s: number | null;
+/** A scenario as the server keeps it: what `GET /api/scenarios` lists, with the full run request (auth included). */
+export interface Scenario extends Omit<ScenarioInfo, 'run' | 'fault'> {
   run: RunRequest & { profile: string };
   /** The fault body put to the todo API's /api/faults for the run (and deleted after it). */
   fault?: typeof LATENCY_FAULT;

@@ -83,11 +83,12 @@ describe('o11y-load attack', () => {
   });
 
   it('runs as the built o11y-load binary with no server', async () => {
-    const bin = resolve(import.meta.dirname, '../dist/cli/main.js');
-    if (!existsSync(bin)) return; // `npm test` builds first; a bare vitest run may not have dist yet.
-    const r = await promisify(execFile)(process.execPath, [bin, 'attack', '--url', `${target.url}/bin`, '--rate', '10', '--duration', '1'], { encoding: 'utf8', timeout: 20_000 });
+    // The command people run (`npx o11y-load`): npm's link to dist/cli/main.js, which `npm test` builds.
+    const bin = resolve(import.meta.dirname, '../../../node_modules/.bin/o11y-load');
+    expect(existsSync(bin), 'run `npm run build` first').toBe(true);
+    const r = await promisify(execFile)(bin, ['attack', '--url', `${target.url}/bin`, '--rate', '10', '--duration', '1'], { encoding: 'utf8', timeout: 20_000 });
     expect(r.stdout).toContain('sent 10  ok 10');
-    const usage = await promisify(execFile)(process.execPath, [bin, 'attack'], { encoding: 'utf8' }).catch((e: { code: number; stderr: string }) => e);
+    const usage = await promisify(execFile)(bin, ['attack'], { encoding: 'utf8' }).catch((e: { code: number; stderr: string }) => e);
     expect((usage as { code: number }).code).toBe(2);
   });
 });

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../../test/helpers/ports.js';
-import { Run, type RunSummary, type SeriesPoint } from '../src/engine/run.js';
-import { validateRunRequest, type RunRequest } from '../src/engine/validate.js';
+import type { RunRequest, RunSummary, SeriesPoint } from '../src/api/wire.js';
+import { Run } from '../src/engine/run.js';
+import { validateRunRequest } from '../src/engine/validate.js';
 import { startTarget, sleep, type TargetServer } from './target-server.js';
 
 const limits = { allowlist: ['127.0.0.1', 'localhost', 'no-such-host.invalid'], maxRate: 50_000, maxDuration: 3600, traceSampleRatio: 0.5 };

@@ -1,19 +1,8 @@
 // The original load generator's WebSocket protocol on /ws, spoken by a plain `ws` client.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import type { OriginalStats } from '../src/api/ws-compat.js';
 import { startLoadgen, startTarget, until, type Loadgen, type Target } from './ui-helpers.js';
-
-interface Stats {
-  total: number;
-  success: number;
-  fail: number;
-  rps: number;
-  success_rate: number;
-  done: boolean;
-  run_id?: string;
-  error?: string;
-  field?: string;
-}
 
 let target: Target;
 let lg: Loadgen;
@@ -28,12 +17,12 @@ afterAll(async () => {
   await target?.close();
 });
 
-function connect(): Promise<{ ws: WebSocket; messages: Stats[]; next(timeoutMs?: number): Promise<Stats> }> {
+function connect(): Promise<{ ws: WebSocket; messages: OriginalStats[]; next(timeoutMs?: number): Promise<OriginalStats> }> {
   const ws = new WebSocket(`${lg.url.replace('http', 'ws')}/ws`);
-  const messages: Stats[] = [];
-  const waiters: Array<(m: Stats) => void> = [];
+  const messages: OriginalStats[] = [];
+  const waiters: Array<(m: OriginalStats) => void> = [];
   ws.on('message', (data) => {
-    const m = JSON.parse(String(data)) as Stats;
+    const m = JSON.parse(String(data)) as OriginalStats;
     messages.push(m);
     waiters.shift()?.(m);
   });
@@ -45,7 +34,7 @@ function connect(): Promise<{ ws: WebSocket; messages: Stats[]; next(timeoutMs?:
         ws,
         messages,
         next: (timeoutMs = 5000) =>
-          new Promise<Stats>((res, rej) => {
+          new Promise<OriginalStats>((res, rej) => {
             if (messages.length > read) return res(messages[read++]!);
             const timer = setTimeout(() => rej(new Error('no message from /ws')), timeoutMs);
             waiters.push((m) => {
@@ -73,7 +62,7 @@ describe('/ws (the original protocol)', () => {
         load_profile: 'Постоянная',
       }),
     );
-    const seen: Stats[] = [];
+    const seen: OriginalStats[] = [];
     for (let i = 0; i < 15; i++) {
       const m = await next(5000);
       seen.push(m);

@@ -28,4 +28,4 @@ export { busyPorts, isPortFree, parsePort, portInUseMessage, resolvePorts, type 
 export { pickUiUrl, probe, renderTable, waitAllReady, type Probe, type TableRow, type WaitResult } from './ready.js';
 export { findStackBinaries, INSTALL_HINT, missingBinariesMessage, planStack, type StackBinaries } from './stack.js';
 export { backoffDelay, DEFAULT_BACKOFF, describeExit, Supervisor, type BackoffPolicy, type ChildSpec, type SupervisorHooks } from './supervisor.js';
-export { childrenFile, commandLine, forgetChildren, recordChildren, runningLauncher, stopLeftovers } from './leftovers.js';
+export { childrenFile, commandLine, forgetChildren, isAlive, recordChildren, runningLauncher, stopLeftovers } from './leftovers.js';

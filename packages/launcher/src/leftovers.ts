@@ -48,7 +48,8 @@ export function commandLine(pid: number): string | undefined {
   }
 }
 
-function alive(pid: number): boolean {
+/** Whether a process with this pid exists (signal 0 probes without touching it). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -60,7 +61,7 @@ function alive(pid: number): boolean {
 /** Pid of another launcher that is running with this data directory, if any. */
 export function runningLauncher(dataRoot: string): number | undefined {
   const rec = readRecord(dataRoot);
-  if (!rec || rec.launcher === process.pid || !alive(rec.launcher)) return undefined;
+  if (!rec || rec.launcher === process.pid || !isAlive(rec.launcher)) return undefined;
   const cmd = commandLine(rec.launcher);
   return cmd && /launcher/.test(cmd) ? rec.launcher : undefined;
 }
@@ -81,8 +82,8 @@ export async function stopLeftovers(dataRoot: string, timeoutMs = 5000): Promise
       continue;
     }
     const deadline = Date.now() + timeoutMs;
-    while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    if (alive(pid)) {
+    while (isAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    if (isAlive(pid)) {
       try {
         process.kill(pid, 'SIGKILL');
       } catch {

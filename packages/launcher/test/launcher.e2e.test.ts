@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { isAlive } from '@o11y/launcher';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../../test/helpers/ports.ts';
 import { REPO_ROOT } from '../../../test/helpers/process.ts';
@@ -57,19 +58,10 @@ function childPids(output: string): Map<string, number[]> {
   return pids;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 async function allGone(pids: number[], timeoutMs = 5000): Promise<number[]> {
   const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline && pids.some(alive)) await new Promise((r) => setTimeout(r, 100));
-  return pids.filter(alive);
+  while (Date.now() < deadline && pids.some(isAlive)) await new Promise((r) => setTimeout(r, 100));
+  return pids.filter(isAlive);
 }
 
 async function portEnv(): Promise<Record<string, string>> {
@@ -86,7 +78,7 @@ afterAll(async () => {
       await Promise.race([r.exited, new Promise((res) => setTimeout(res, 10_000))]);
       r.child.kill('SIGKILL');
     }
-    const leftovers = [...childPids(r.output()).values()].flat().filter(alive);
+    const leftovers = [...childPids(r.output()).values()].flat().filter(isAlive);
     for (const pid of leftovers) process.kill(pid, 'SIGKILL');
   }
   rmSync(tmp, { recursive: true, force: true });

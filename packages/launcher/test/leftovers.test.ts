@@ -4,19 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
-import { childrenFile, recordChildren, runningLauncher, stopLeftovers } from '@o11y/launcher';
+import { childrenFile, isAlive, recordChildren, runningLauncher, stopLeftovers } from '@o11y/launcher';
 
 const tmp = mkdtempSync(join(tmpdir(), 'launcher-leftovers-'));
 const started: number[] = [];
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** A long-running process whose command line mentions `marker`. */
 function sleeper(marker: string): number {
@@ -27,7 +18,7 @@ function sleeper(marker: string): number {
 }
 
 afterAll(() => {
-  for (const pid of started) if (alive(pid)) process.kill(pid, 'SIGKILL');
+  for (const pid of started) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
   rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -47,9 +38,9 @@ describe('stopLeftovers', () => {
     expect(existsSync(childrenFile(data))).toBe(true);
     const stopped = await stopLeftovers(data, 3000);
     expect(stopped).toEqual([`prometheus (pid ${ours})`]);
-    expect(alive(ours)).toBe(false);
-    expect(alive(sibling)).toBe(true);
-    expect(alive(stranger)).toBe(true);
+    expect(isAlive(ours)).toBe(false);
+    expect(isAlive(sibling)).toBe(true);
+    expect(isAlive(stranger)).toBe(true);
     expect(existsSync(childrenFile(data))).toBe(false);
   });
 
@@ -63,7 +54,7 @@ describe('stopLeftovers', () => {
     writeFileSync(childrenFile(data), JSON.stringify({ ...rec, launcher }));
     expect(runningLauncher(data)).toBe(launcher);
     expect(await stopLeftovers(data)).toEqual([]);
-    expect(alive(ours)).toBe(true);
+    expect(isAlive(ours)).toBe(true);
   });
 
   it('does nothing without a record', async () => {

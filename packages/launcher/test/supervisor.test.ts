@@ -1,14 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { backoffDelay, describeExit, Supervisor, type ChildSpec } from '@o11y/launcher';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { backoffDelay, describeExit, isAlive, Supervisor, type ChildSpec } from '@o11y/launcher';
 
 async function until(cond: () => boolean, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -106,7 +97,7 @@ describe('Supervisor', () => {
     const t0 = Date.now();
     await sup.stopAll();
     expect(Date.now() - t0).toBeLessThan(5000);
-    await until(() => ![...pids, grandchild].some(alive), 3000);
+    await until(() => ![...pids, grandchild].some(isAlive), 3000);
     expect(r.events.some((e) => e.startsWith('stubborn stopped: did not stop'))).toBe(true);
     expect(r.lines).toContain('stubborn/stdout: ignoring');
   });

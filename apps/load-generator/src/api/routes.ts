@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Config } from '../config.js';
 import { InputError } from '../errors.js';
 import type { RunManager } from '../engine/manager.js';
-import type { RunRequest } from '../engine/validate.js';
+import type { RunRequest } from './wire.js';
 import { randomSeed } from '../profiles/random.js';
 import { PROFILES, buildProfile, sampleCurve } from '../profiles/registry.js';
 import { parseDuration } from '@o11y/platform';

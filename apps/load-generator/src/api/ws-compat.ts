@@ -1,5 +1,6 @@
 import websocket, { type WebSocket } from '@fastify/websocket';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { RunSummary } from './wire.js';
 
 /**
  * The original load generator's WebSocket protocol, kept so scripts written for it keep working.
@@ -35,17 +36,6 @@ export interface OriginalStats {
   run_id?: string;
   error?: string;
   field?: string;
-}
-
-interface RunSummary {
-  id: string;
-  state: 'running' | 'finished' | 'stopped' | 'failed';
-  error?: string;
-  elapsed: number;
-  sent: number;
-  ok: number;
-  failed: number;
-  achieved_rps: number;
 }
 
 const round2 = (n: number) => Math.round(n * 100) / 100;

@@ -1,8 +1,4 @@
-export interface AuthInput {
-  login_url: string;
-  email: string;
-  password: string;
-}
+import type { AuthInput } from '../api/wire.js';
 
 /**
  * Logs in before a run and again, once, when a request sent with the current token comes back

@@ -3,9 +3,10 @@ import type { Tracer } from '@opentelemetry/api';
 import type { Registry } from 'prom-client';
 import { InputError } from '../errors.js';
 import { LoadgenMetrics } from './metrics.js';
-import { Run, type RunDeps, type RunSummary, type SeriesPoint } from './run.js';
+import type { RunRequest, RunSummary, SeriesPoint } from '../api/wire.js';
+import { Run, type RunDeps } from './run.js';
 import { KEEP_RUNS, RunStore, type StoredRun } from './store.js';
-import { validateRunRequest, type Limits, type RunRequest } from './validate.js';
+import { validateRunRequest, type Limits } from './validate.js';
 
 export interface ManagerOptions {
   limits: Limits;

@@ -2,71 +2,12 @@ import { EventEmitter } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Tracer } from '@opentelemetry/api';
+import { ERROR_CLASSES, type AuthInput, type Percentiles, type RunState, type RunSummary, type SeriesPoint } from '../api/wire.js';
 import type { RateCurve } from '../profiles/types.js';
-import { TokenHelper, type AuthInput } from './auth.js';
+import { TokenHelper } from './auth.js';
 import { Shard, type ShardOptions } from './shard.js';
-import { ERROR_CLASSES, emptyErrors, fromWire, mergeWindow, newHistogram, newWindow, pctMs, type ErrorCounts, type WindowStats, type WireWindow } from './stats.js';
+import { emptyErrors, fromWire, mergeWindow, newHistogram, newWindow, pctMs, type WindowStats, type WireWindow } from './stats.js';
 import type { PreparedTarget } from './target.js';
-
-export type RunState = 'running' | 'finished' | 'stopped' | 'failed';
-
-export interface Percentiles {
-  p50: number;
-  p90: number;
-  p95: number;
-  p99: number;
-  p999: number;
-  max: number;
-}
-
-export interface RunSummary {
-  id: string;
-  state: RunState;
-  error?: string;
-  started_at: string;
-  finished_at?: string;
-  /** Seconds since the schedule started. */
-  elapsed: number;
-  duration: number;
-  profile: string;
-  profile_options: Record<string, unknown>;
-  seed: number;
-  target: { method: string; url: string };
-  /** The nominal rate R. */
-  target_rate: number;
-  sent: number;
-  ok: number;
-  failed: number;
-  dropped: number;
-  achieved_rps: number;
-  in_flight: number;
-  latency: Percentiles;
-  service_latency: Percentiles;
-  lag_p99_ms: number;
-  status_codes: Record<string, number>;
-  errors: ErrorCounts;
-  scenario?: string;
-}
-
-export interface SeriesPoint {
-  /** Window start, seconds since the run started. */
-  t: number;
-  /** Requests the profile asks for in this window (= the mean target rate over a full second). */
-  target_rps: number;
-  sent: number;
-  ok: number;
-  failed: number;
-  dropped: number;
-  in_flight: number;
-  p50_ms: number;
-  p95_ms: number;
-  p99_ms: number;
-  service_p50_ms: number;
-  service_p99_ms: number;
-  lag_p99_ms: number;
-  status_codes: Record<string, number>;
-  errors: ErrorCounts;
-}
 
 export interface RunSpec {
   id: string;

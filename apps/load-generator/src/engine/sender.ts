@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { SpanKind, SpanStatusCode, type Span, type Tracer } from '@opentelemetry/api';
 import { Client, type Dispatcher } from 'undici';
-import type { ErrorClass } from './stats.js';
+import type { ErrorClass } from '../api/wire.js';
 import type { PreparedTarget } from './target.js';
 
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT', 'UND_ERR_TIMEOUT']);

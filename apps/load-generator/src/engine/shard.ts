@@ -2,7 +2,8 @@ import type { Tracer } from '@opentelemetry/api';
 import { buildProfile } from '../profiles/registry.js';
 import { Schedule } from './scheduler.js';
 import { Sender } from './sender.js';
-import { newWindow, recordMs, resetWindow, type ErrorClass, type WindowStats } from './stats.js';
+import type { ErrorClass } from '../api/wire.js';
+import { newWindow, recordMs, resetWindow, type WindowStats } from './stats.js';
 import type { PreparedTarget } from './target.js';
 
 /** Everything a shard needs, as plain data (it may run in a worker thread). */

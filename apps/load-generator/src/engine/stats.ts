@@ -1,10 +1,8 @@
 import * as hdr from 'hdr-histogram-js';
+import { ERROR_CLASSES, type ErrorCounts } from '../api/wire.js';
 
 export type Histogram = hdr.Histogram;
 
-export const ERROR_CLASSES = ['timeout', 'refused', 'reset', 'dns', 'other'] as const;
-export type ErrorClass = (typeof ERROR_CLASSES)[number];
-export type ErrorCounts = Record<ErrorClass, number>;
 
 /** Prometheus buckets of the latency histograms, in seconds; 0.5 is a bound so "p99 > 500 ms" is exact. */
 export const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 30];

@@ -1,6 +1,6 @@
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { RunSummary, SeriesPoint } from './run.js';
+import type { RunSummary, SeriesPoint } from '../api/wire.js';
 
 export interface StoredRun {
   summary: RunSummary;

@@ -1,16 +1,8 @@
+import type { TargetInput } from '../api/wire.js';
 import { InputError } from '../errors.js';
 
 export const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'] as const;
 export type Method = (typeof METHODS)[number];
-
-export interface TargetInput {
-  method?: string | undefined;
-  url: string;
-  /** An object, or the original's `Name: value` lines. */
-  headers?: Record<string, unknown> | string | undefined;
-  /** A string is sent as it is; any other JSON value is serialised (content-type: application/json). */
-  body?: unknown;
-}
 
 /** A validated target, plain data so it can be posted to a worker thread. */
 export interface PreparedTarget {

@@ -1,24 +1,12 @@
 import { parseDuration } from '@o11y/platform';
+import type { AuthInput, RunRequest } from '../api/wire.js';
 import { InputError } from '../errors.js';
 import { buildProfile } from '../profiles/registry.js';
 import { randomSeed } from '../profiles/random.js';
 import { USER_AGENT } from '../version.js';
-import type { AuthInput } from './auth.js';
 import type { RunSpec } from './run.js';
-import { checkAllowed, parseUrl, prepareTarget, type TargetInput } from './target.js';
+import { checkAllowed, parseUrl, prepareTarget } from './target.js';
 
-/** The body of `POST /api/runs` (and what the CLI builds from its flags). */
-export interface RunRequest {
-  target: TargetInput;
-  rate: number | string;
-  duration: number | string;
-  profile?: string | undefined;
-  profile_options?: Record<string, unknown> | undefined;
-  timeout?: number | string | undefined;
-  max_in_flight?: number | undefined;
-  seed?: number | undefined;
-  auth?: Partial<AuthInput> | undefined;
-}
 
 export interface Limits {
   allowlist: readonly string[];

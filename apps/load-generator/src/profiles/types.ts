@@ -1,16 +1,7 @@
-/** Bilingual text: the UI speaks Russian and English. */
-export interface I18n {
-  ru: string;
-  en: string;
-}
+import type { ProfileInfo, ProfileOptionInfo } from '../api/wire.js';
 
-/** One option a profile accepts (period, width, ramp, …), as listed by `GET /api/profiles`. */
-export interface OptionSpec {
-  name: string;
-  type: 'number' | 'duration' | 'stages';
-  /** The default, or null when it is derived from the run (e.g. ramp = test duration). */
-  default: number | null | Array<{ duration: number; rate: number }>;
-  description: I18n;
+/** One option a profile accepts (period, width, ramp, …): what `GET /api/profiles` lists, plus its bounds. */
+export interface OptionSpec extends ProfileOptionInfo {
   /** Smallest accepted value (numbers and durations). */
   min?: number;
 }
@@ -36,10 +27,7 @@ export interface RateCurve {
   peak: number;
 }
 
-export interface ProfileDefinition {
-  id: string;
-  label: I18n;
-  description: I18n;
+export interface ProfileDefinition extends ProfileInfo {
   options: OptionSpec[];
   create(params: ProfileParams): RateCurve;
 }

@@ -74,3 +74,27 @@ export function describeError(err: unknown): string {
   const message = typeof e?.message === 'string' && e.message ? e.message : String(err);
   return typeof e?.code === 'string' && !message.includes(e.code) ? `${e.code} ${message}` : message;
 }
+
+/** Counts the statements (and transactions) in flight, for `Driver.stats()`. */
+export interface InFlightTracker {
+  /** Runs `work`, counting it as in flight until it settles. */
+  track<T>(work: () => Promise<T>): Promise<T>;
+  readonly inFlight: number;
+}
+
+export function createInFlightTracker(): InFlightTracker {
+  let inFlight = 0;
+  return {
+    async track<T>(work: () => Promise<T>): Promise<T> {
+      inFlight++;
+      try {
+        return await work();
+      } finally {
+        inFlight--;
+      }
+    },
+    get inFlight() {
+      return inFlight;
+    },
+  };
+}

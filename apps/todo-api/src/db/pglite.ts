@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
-import type { Driver, PoolStats, SqlExecutor } from './driver.js';
+import { createInFlightTracker, type Driver, type PoolStats, type SqlExecutor } from './driver.js';
 
 /**
  * Embedded PostgreSQL (WASM) in this process, file-backed so data survives a restart.
@@ -9,15 +9,7 @@ import type { Driver, PoolStats, SqlExecutor } from './driver.js';
 export async function openPglite(dataDir: string): Promise<Driver> {
   mkdirSync(dataDir, { recursive: true });
   const db = await PGlite.create(dataDir);
-  let inFlight = 0;
-  const track = async <T>(work: () => Promise<T>): Promise<T> => {
-    inFlight++;
-    try {
-      return await work();
-    } finally {
-      inFlight--;
-    }
-  };
+  const tracker = createInFlightTracker();
   const executor = (x: Pick<PGlite, 'query' | 'exec'>): SqlExecutor => ({
     query: async <T>(text: string, params: unknown[] = []) => (await x.query<T>(text, params)).rows,
     exec: async (text: string) => {
@@ -28,10 +20,10 @@ export async function openPglite(dataDir: string): Promise<Driver> {
   return {
     system: 'postgresql',
     target: { address: 'localhost', port: 0, namespace: 'pglite' },
-    query: (text, params) => track(() => base.query(text, params)),
-    exec: (text) => track(() => base.exec(text)),
-    transaction: (fn) => track(() => db.transaction((tx) => fn(executor(tx)))),
-    stats: (): PoolStats => ({ used: inFlight > 0 ? 1 : 0, idle: inFlight > 0 ? 0 : 1, max: 1 }),
+    query: (text, params) => tracker.track(() => base.query(text, params)),
+    exec: (text) => tracker.track(() => base.exec(text)),
+    transaction: (fn) => tracker.track(() => db.transaction((tx) => fn(executor(tx)))),
+    stats: (): PoolStats => ({ used: tracker.inFlight > 0 ? 1 : 0, idle: tracker.inFlight > 0 ? 0 : 1, max: 1 }),
     close: async () => {
       if (!db.closed) await db.close();
     },

@@ -1,5 +1,5 @@
 import postgres from 'postgres';
-import type { Driver, PoolStats, SqlExecutor } from './driver.js';
+import { createInFlightTracker, type Driver, type PoolStats, type SqlExecutor } from './driver.js';
 
 export interface PostgresOptions {
   url: string;
@@ -22,15 +22,7 @@ export async function openPostgres(options: PostgresOptions): Promise<Driver> {
     onnotice: () => undefined,
     connection: { application_name: 'todo-api' },
   });
-  let inFlight = 0;
-  const track = async <T>(work: () => Promise<T>): Promise<T> => {
-    inFlight++;
-    try {
-      return await work();
-    } finally {
-      inFlight--;
-    }
-  };
+  const tracker = createInFlightTracker();
   type Sql = postgres.Sql | postgres.TransactionSql;
   const executor = (x: Sql): SqlExecutor => ({
     query: async <T>(text: string, params: unknown[] = []) =>
@@ -44,13 +36,13 @@ export async function openPostgres(options: PostgresOptions): Promise<Driver> {
   const driver: Driver = {
     system: 'postgresql',
     target: { address: url.hostname, port: Number(url.port || 5432), namespace: decodeURIComponent(url.pathname.slice(1)) },
-    query: (text, params) => track(() => base.query(text, params)),
-    exec: (text) => track(() => base.exec(text)),
-    transaction: (fn) => track(async () => (await sql.begin((tx) => fn(executor(tx)))) as never),
+    query: (text, params) => tracker.track(() => base.query(text, params)),
+    exec: (text) => tracker.track(() => base.exec(text)),
+    transaction: (fn) => tracker.track(async () => (await sql.begin((tx) => fn(executor(tx)))) as never),
     // postgres.js does not expose its pool, so "used" is the statements in flight (a connection
     // runs one at a time) capped at the pool size; the rest of the pool counts as idle.
     stats: (): PoolStats => {
-      const used = Math.min(inFlight, options.poolSize);
+      const used = Math.min(tracker.inFlight, options.poolSize);
       return { used, idle: options.poolSize - used, max: options.poolSize };
     },
     close: () => sql.end({ timeout: 5 }),

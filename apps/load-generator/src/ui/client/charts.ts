@@ -1,6 +1,6 @@
 // uPlot charts of a run's per-second series and of a profile's planned rate.
 import uPlot from 'uplot';
-import type { Point } from './api.js';
+import type { SeriesPoint } from '../../api/wire.js';
 
 const COLORS = {
   target: '#8b949e',
@@ -145,7 +145,7 @@ export class RunCharts {
     );
   }
 
-  update(points: Point[]): void {
+  update(points: SeriesPoint[]): void {
     const t = points.map((p) => p.t);
     this.rps.plot?.setData([t, points.map((p) => num(p.sent)), points.map((p) => num(p.target_rps))]);
     this.latency.plot?.setData([
@@ -161,7 +161,7 @@ export class RunCharts {
   }
 
   /** Status codes and error classes, stacked: each drawn line is the running sum up to that key. */
-  private updateStatus(points: Point[], t: number[]): void {
+  private updateStatus(points: SeriesPoint[], t: number[]): void {
     const codes = new Set<string>();
     const errs = new Set<string>();
     for (const p of points) {

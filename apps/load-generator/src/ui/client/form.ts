@@ -1,7 +1,8 @@
 // The "new run" form: target, headers, body, load, profile (with options and stages), preview,
 // authorization helper, advanced settings. Everything is checked as you type; the server's 400/403/429
 // answers are shown next to the field they concern.
-import { api, ApiError, type Profile, type RunRequest } from './api.js';
+import type { ProfileInfo, RunRequest } from '../../api/wire.js';
+import { api, ApiError } from './api.js';
 import { PreviewChart } from './charts.js';
 import { byId, fmt, h, tAttr, tx } from './dom.js';
 import { lang, onLang, pick, setProfileLabels, t, type Key } from './i18n.js';
@@ -48,7 +49,7 @@ function field(key: FieldKey, label: Key, control: HTMLElement, hint?: Key): HTM
 
 export class RunForm {
   readonly el: HTMLFormElement;
-  private profiles: Profile[] = [];
+  private profiles: ProfileInfo[] = [];
   private preview: PreviewChart;
   private headerMode: 'rows' | 'text' = 'rows';
   private previewTimer: ReturnType<typeof setTimeout> | undefined;
@@ -432,7 +433,7 @@ export class RunForm {
     this.renderProfileDescription();
   }
 
-  private currentProfile(): Profile | undefined {
+  private currentProfile(): ProfileInfo | undefined {
     const id = this.el.querySelector<HTMLSelectElement>('#profile')?.value;
     return this.profiles.find((p) => p.id === id);
   }

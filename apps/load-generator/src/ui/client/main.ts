@@ -1,15 +1,16 @@
 // The load generator's page: form, live run, scenarios, history; `#/runs/<id>` opens a run.
 import 'uplot/dist/uPlot.min.css';
 import './styles.css';
-import { api, ApiError, type Scenario, type Summary } from './api.js';
+import type { RunSummary, ScenarioInfo } from '../../api/wire.js';
+import { api, ApiError } from './api.js';
 import { fmt, fmtMs, h, tx } from './dom.js';
 import { lang, onLang, pick, profileName, rerender, setLang, t, type Key } from './i18n.js';
 import { RunForm } from './form.js';
 import { RunView } from './run-view.js';
 
 let runView: RunView | null = null;
-let scenarios: Scenario[] = [];
-let history: Summary[] = [];
+let scenarios: ScenarioInfo[] = [];
+let history: RunSummary[] = [];
 
 function shell(): HTMLElement {
   const langBtn = (code: 'ru' | 'en', label: string) =>

@@ -1,5 +1,6 @@
 // One run: counters (the original's five and more), live charts over SSE, the final summary, the report.
-import { api, ApiError, type Percentiles, type Point, type Scenario, type Summary } from './api.js';
+import type { Percentiles, RunSummary, ScenarioInfo, SeriesPoint } from '../../api/wire.js';
+import { api, ApiError } from './api.js';
 import { RunCharts } from './charts.js';
 import { fmt, fmtMs, h, tx } from './dom.js';
 import { onLang, pick, profileName, t, type Key } from './i18n.js';
@@ -14,8 +15,8 @@ function fmtNum(n: number | undefined | null): string {
 
 export class RunView {
   readonly el: HTMLElement;
-  private points: Point[] = [];
-  private summary: Summary | null = null;
+  private points: SeriesPoint[] = [];
+  private summary: RunSummary | null = null;
   private charts: RunCharts | null = null;
   private es: EventSource | null = null;
   private closed = false;
@@ -25,7 +26,7 @@ export class RunView {
   constructor(
     private readonly id: string,
     private readonly onFinished: () => void,
-    private readonly scenarioById: (id: string) => Scenario | undefined = () => undefined,
+    private readonly scenarioById: (id: string) => ScenarioInfo | undefined = () => undefined,
   ) {
     this.el = h(
       'div',
@@ -111,14 +112,14 @@ export class RunView {
       this.q('#run-error').hidden = true;
     });
     es.addEventListener('progress', (ev) => {
-      const data = JSON.parse((ev as MessageEvent<string>).data) as { summary: Summary; point?: Point };
+      const data = JSON.parse((ev as MessageEvent<string>).data) as { summary: RunSummary; point?: SeriesPoint };
       if (data.point) this.addPoint(data.point);
       this.renderSummary(data.summary);
     });
     es.addEventListener('done', (ev) => {
       es.close();
       this.es = null;
-      const summary = JSON.parse((ev as MessageEvent<string>).data) as Summary;
+      const summary = JSON.parse((ev as MessageEvent<string>).data) as RunSummary;
       void this.finish(summary);
     });
     es.addEventListener('error', () => {
@@ -146,14 +147,14 @@ export class RunView {
     });
   }
 
-  private addPoint(p: Point): void {
+  private addPoint(p: SeriesPoint): void {
     const last = this.points[this.points.length - 1];
     if (last && last.t === p.t) this.points[this.points.length - 1] = p;
     else if (!last || p.t > last.t) this.points.push(p);
     this.charts?.update(this.points);
   }
 
-  private async finish(summary: Summary): Promise<void> {
+  private async finish(summary: RunSummary): Promise<void> {
     this.renderSummary(summary);
     try {
       const series = await api.series(this.id);
@@ -185,7 +186,7 @@ export class RunView {
     }
   }
 
-  private renderSummary(s: Summary): void {
+  private renderSummary(s: RunSummary): void {
     this.summary = s;
     const set = (id: string, text: string) => {
       const el = this.q(`#${id}`);
@@ -228,7 +229,7 @@ export class RunView {
     if (s.state !== 'running') this.renderFinal(s);
   }
 
-  private renderFinal(s: Summary): void {
+  private renderFinal(s: RunSummary): void {
     const box = this.q('#run-summary');
     box.hidden = false;
     const pct = (p: Percentiles | undefined) => (['p50', 'p90', 'p95', 'p99', 'p999', 'max'] as const).map((k) => h('td', {}, fmtNum(p?.[k])));
