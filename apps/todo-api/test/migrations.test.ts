@@ -50,6 +50,22 @@ describe('migrations on PostgreSQL with several replicas starting at once', () =
     expect(tables.map((t) => t.table_name)).toEqual(['runs', 'schema_migrations', 'tasks', 'users']);
   });
 
+  it('survives the bootstrap race on empty databases, round after round', async () => {
+    // Four replicas creating schema_migrations at the same instant hit PostgreSQL's catalog races
+    // (duplicate table, type or index); each round is a fresh database so the race is real.
+    for (let round = 0; round < 10; round++) {
+      const fresh = await createTestDatabase('migrace');
+      const pools = await Promise.all([0, 1, 2, 3].map(() => openPostgres({ url: fresh.url, poolSize: 1 })));
+      try {
+        const results = await Promise.all(pools.map((d) => migrate(d, logger)));
+        expect(results.flat().sort((x, y) => x - y), `round ${round}`).toEqual(MIGRATIONS.map((m) => m.version));
+      } finally {
+        await Promise.all(pools.map((d) => d.close()));
+        await fresh.drop();
+      }
+    }
+  });
+
   it('rolls a failing migration back completely, so the next start retries it', async () => {
     const d = await replica();
     const broken: Migration[] = [{ version: 100, name: 'broken', sql: 'CREATE TABLE half (x INT); SELECT no_such_function();' }];

@@ -1,5 +1,4 @@
-import type { SeriesPoint } from './wire.js';
-import { ERROR_CLASSES } from './wire.js';
+import { ERROR_CLASSES, type SeriesPoint } from './wire.js';
 
 const FIXED = ['t', 'target_rps', 'sent', 'ok', 'failed', 'dropped', 'in_flight', 'p50_ms', 'p95_ms', 'p99_ms', 'service_p50_ms', 'service_p99_ms', 'lag_p99_ms'] as const;
 

@@ -36,9 +36,10 @@ export const MIGRATIONS: Migration[] = [
 ];
 
 // Errors that mean "another replica got there at the same moment; look again":
-// unique_violation / duplicate_table from two concurrent CREATE TABLE IF NOT EXISTS on
-// PostgreSQL, serialization_failure / deadlock from CockroachDB's serializable transactions.
-const RACE_CODES = new Set(['23505', '42P07', '40001', '40P01']);
+// unique_violation / duplicate_table / duplicate_object (the table's row type or its index)
+// from two concurrent CREATE TABLE IF NOT EXISTS on PostgreSQL, serialization_failure /
+// deadlock from CockroachDB's serializable transactions.
+const RACE_CODES = new Set(['23505', '42P07', '42710', '40001', '40P01']);
 const MAX_ATTEMPTS = 20;
 
 /**

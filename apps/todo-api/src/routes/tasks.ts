@@ -52,14 +52,15 @@ export const taskRoutes: FastifyPluginAsyncTypebox<TaskRoutesOptions> = async (a
         tags: ['tasks'],
         summary: 'Your tasks, newest first',
         security: BEARER,
+        // Optional (so Swagger does not insist on them); Ajv fills the defaults before the handler.
         querystring: Type.Object({
-          limit: Type.Integer({ minimum: 1, maximum: 100, default: 10 }),
-          offset: Type.Integer({ minimum: 0, maximum: 2_147_483_647, default: 0 }),
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 10 })),
+          offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 2_147_483_647, default: 0 })),
         }),
         response: { 200: Type.Array(Task), ...errors },
       },
     },
-    (request) => tasks.list(request.userId, request.query.limit, request.query.offset) as never,
+    (request) => tasks.list(request.userId, request.query.limit ?? 10, request.query.offset ?? 0) as never,
   );
 
   app.post(

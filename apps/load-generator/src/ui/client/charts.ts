@@ -1,6 +1,6 @@
 // uPlot charts of a run's per-second series and of a profile's planned rate.
 import uPlot from 'uplot';
-import type { SeriesPoint } from '../../api/wire.js';
+import type { ErrorClass, SeriesPoint } from '../../api/wire.js';
 
 const COLORS = {
   target: '#8b949e',
@@ -163,10 +163,10 @@ export class RunCharts {
   /** Status codes and error classes, stacked: each drawn line is the running sum up to that key. */
   private updateStatus(points: SeriesPoint[], t: number[]): void {
     const codes = new Set<string>();
-    const errs = new Set<string>();
+    const errs = new Set<ErrorClass>();
     for (const p of points) {
       for (const [k, v] of Object.entries(p.status_codes ?? {})) if (v) codes.add(k);
-      for (const [k, v] of Object.entries(p.errors ?? {})) if (v) errs.add(k);
+      for (const [k, v] of Object.entries(p.errors ?? {})) if (v) errs.add(k as ErrorClass);
     }
     const keys = [...[...codes].sort().map((c) => ({ kind: 'code' as const, key: c })), ...[...errs].sort().map((e) => ({ kind: 'error' as const, key: e }))];
     const raw = keys.map((k) => points.map((p) => (k.kind === 'code' ? p.status_codes?.[k.key] : p.errors?.[k.key]) ?? 0));

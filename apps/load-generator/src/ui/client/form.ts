@@ -469,7 +469,7 @@ export class RunForm {
         id,
         'data-option': o.name,
         'data-type': o.type,
-        type: o.type === 'number' || o.type === 'integer' ? 'number' : 'text',
+        type: o.type === 'number' ? 'number' : 'text',
         step: 'any',
         value: o.default === undefined || o.default === null ? '' : String(o.default),
         autocomplete: 'off',

@@ -197,14 +197,13 @@ export class RunView {
     stateEl.className = `badge state-${s.state}`;
     this.q('#stop').hidden = s.state !== 'running';
     this.q('#run-target').textContent = `${s.target.method} ${s.target.url} · ${profileName(s.profile)} · ${fmt(s.target_rate, 2)} rps · ${fmt(s.duration, 1)} s`;
-    const scen = typeof s.scenario === 'string' ? { id: s.scenario } : s.scenario;
     const scenEl = this.q('#run-scenario');
-    if (scen?.id) {
-      const known = this.scenarioById(scen.id);
-      const alert = scen.alert ?? known?.alert;
-      const after = scen.expected_after_s ?? known?.expected_after_s ?? '?';
+    if (s.scenario) {
+      const known = this.scenarioById(s.scenario);
+      const alert = known?.alert;
+      const after = known?.expected_after_s ?? '?';
       scenEl.hidden = false;
-      scenEl.textContent = alert ? t('scenarioOf', { id: known ? pick(known.title) : scen.id, alert, s: after }) : known ? pick(known.title) : scen.id;
+      scenEl.textContent = alert ? t('scenarioOf', { id: known ? pick(known.title) : s.scenario, alert, s: after }) : known ? pick(known.title) : s.scenario;
     }
     if (s.error) {
       const box = this.q('#run-error');
