@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
-import { registerHealth, registerJsonErrors } from '@o11y/platform';
+import { pickUiPath, registerHealth, registerJsonErrors } from '@o11y/platform';
 import { createLogger, createRegistry, fastifyLogging, startTracing, telemetryPlugin, type Logger } from '@o11y/telemetry';
 import type { PortalConfig } from './config.js';
 import { HealthPoller } from './health/poller.js';
@@ -38,11 +38,20 @@ export async function buildApp(config: PortalConfig, deps: PortalDeps = {}): Pro
 
   const inbox = await InboxStore.open(config.DATA_DIR, config.INBOX_LIMIT, (msg) => app.log.warn(msg));
   const target = (id: string) => config.services.find((s) => s.info.id === id);
+  const uiPaths = new Map<string, string>();
   const poller = new HealthPoller(config.services, {
     intervalMs: config.HEALTH_INTERVAL_MS,
     timeoutMs: config.HEALTH_TIMEOUT_MS,
     self: 'portal',
-    onResult: (id, r) => metrics.serviceUp.set({ service: id }, r.up ? 1 : 0),
+    onResult: (id, r) => {
+      metrics.serviceUp.set({ service: id }, r.up ? 1 : 0);
+      // Once a service answers, learn which of its page paths exists (see pickUiPath).
+      const t = target(id);
+      if (r.up && t?.internalUrl && !uiPaths.has(id)) {
+        uiPaths.set(id, t.info.uiPath);
+        void pickUiPath(t.internalUrl, t.info.uiPath).then((path) => uiPaths.set(id, path));
+      }
+    },
   });
   app.addHook('onReady', async () => poller.start());
   app.addHook('onClose', async () => {
@@ -51,7 +60,7 @@ export async function buildApp(config: PortalConfig, deps: PortalDeps = {}): Pro
   });
 
   registerHealth(app);
-  await app.register(servicesRoutes, { config, poller });
+  await app.register(servicesRoutes, { config, poller, uiPaths });
   await app.register(alertsRoutes, {
     inbox,
     metrics,

@@ -157,6 +157,22 @@ describe('GET /api/services', () => {
     expect((await a.inject('/metrics')).body).not.toContain('portal_service_up{service="grafana"}');
   });
 
+  it("links to the Prometheus page that exists: Debian's has only the classic UI", async () => {
+    const debianProm = await fakeServer((req, res) => {
+      if (req.url === '/-/ready' || req.url === '/classic/alerts') return json(res, 200, {});
+      json(res, 404, {});
+    });
+    fakes.push(debianProm);
+    const a = await app({ PROMETHEUS_INTERNAL_URL: debianProm.url });
+    const url = await eventually('the classic alerts link', async () => {
+      const list = (await a.inject({ url: '/api/services', headers: { host: 'lab.example:8000' } })).json<ServiceStatus[]>();
+      const prom = list.find((s) => s.id === 'prometheus')?.url;
+      return prom?.endsWith('/classic/alerts') ? prom : undefined;
+    });
+    expect(url).toBe('http://lab.example:9090/classic/alerts');
+    expect((await a.inject('/api/config')).json<LinksConfig>().services.find((s) => s.id === 'prometheus')?.ui_path).toBe('/classic/alerts');
+  });
+
   it('builds links from the host the request was made to, PUBLIC_BASE_URL, or the service URL variable', async () => {
     const a = await app({ PORT: '8000' });
     const links = async (host: string) =>

@@ -1,3 +1,4 @@
+import { pickUiPath } from '@o11y/platform';
 import { paint, type Palette } from './log-format.js';
 
 /** One service to wait for. */
@@ -102,23 +103,7 @@ export function renderTable(p: Palette, title: string, rows: readonly TableRow[]
   ].join('\n');
 }
 
-/**
- * The page to show for a service: `base + uiPath`, unless that is a 404 and the classic UI has
- * it (Debian's Prometheus ships without the React UI: /alerts is 404, /classic/alerts works).
- */
+/** The page to show for a service: `base + uiPath`, or its classic-UI twin where only that exists. */
 export async function pickUiUrl(base: string, uiPath: string, timeoutMs = 1500): Promise<string> {
-  const primary = base + uiPath;
-  if (uiPath === '/') return primary;
-  const status = async (url: string) => {
-    try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
-      await res.body?.cancel();
-      return res.status;
-    } catch {
-      return 0;
-    }
-  };
-  if ((await status(primary)) !== 404) return primary;
-  const classic = `${base}/classic${uiPath}`;
-  return (await status(classic)) === 200 ? classic : primary;
+  return base + (await pickUiPath(base, uiPath, timeoutMs));
 }

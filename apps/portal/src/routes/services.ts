@@ -7,10 +7,12 @@ import { serviceLink } from '../shared/links.js';
 export interface ServicesRoutesOptions {
   config: PortalConfig;
   poller: HealthPoller;
+  /** Page paths learned from the running services (e.g. Prometheus' classic UI); default SERVICES' uiPath. */
+  uiPaths?: ReadonlyMap<string, string>;
 }
 
 /** The link inputs of every service (what the page needs to build links itself). */
-export function linksConfig(config: PortalConfig): LinksConfig {
+export function linksConfig(config: PortalConfig, uiPaths: ReadonlyMap<string, string> = new Map()): LinksConfig {
   return {
     mode: config.MODE,
     public_base_url: config.PUBLIC_BASE_URL ?? null,
@@ -22,7 +24,7 @@ export function linksConfig(config: PortalConfig): LinksConfig {
         section: t.info.section,
         port: t.publicPort,
         url: t.publicUrl,
-        ui_path: t.info.uiPath,
+        ui_path: uiPaths.get(t.info.id) ?? t.info.uiPath,
         health_path: t.info.healthPath,
         metrics_path: t.info.metricsPath ?? null,
         in_mode: t.inMode,
@@ -38,13 +40,12 @@ function pageOrigin(request: FastifyRequest): { protocol: string; hostname: stri
 
 /** GET /api/config (link inputs) and GET /api/services (links plus live health). */
 export async function servicesRoutes(app: FastifyInstance, opts: ServicesRoutesOptions): Promise<void> {
-  const links = linksConfig(opts.config);
-
-  app.get('/api/config', async () => links);
+  app.get('/api/config', async () => linksConfig(opts.config, opts.uiPaths));
 
   app.get('/api/services', async (request): Promise<ServiceStatus[]> => {
     await opts.poller.ready();
     const page = pageOrigin(request);
+    const links = linksConfig(opts.config, opts.uiPaths);
     return links.services.map((s) => {
       const r = opts.poller.result(s.id);
       const base: ServiceStatus = {
