@@ -86,8 +86,6 @@ const plugin: FastifyPluginAsync<TelemetryPluginOptions> = async (app: FastifyIn
       parent,
     );
     request.span = span;
-    const sc = span.spanContext();
-    request.log = request.log.child({ trace_id: sc.traceId, span_id: sc.spanId });
     done();
   });
 
@@ -115,8 +113,10 @@ const plugin: FastifyPluginAsync<TelemetryPluginOptions> = async (app: FastifyIn
     } else {
       metrics.duration.observe({ labels, value: seconds });
     }
+    // The response has left the request's async context, so the ids are passed here; lines logged
+    // while the handler runs get them from the logger's mixin (see createLogger).
     request.log.info(
-      { method: request.method, route, path, status_code: status, duration_ms: Math.round(seconds * 1e6) / 1e3 },
+      { trace_id: sc.traceId, span_id: sc.spanId, method: request.method, route, path, status_code: status, duration_ms: Math.round(seconds * 1e6) / 1e3 },
       'request',
     );
     done();
