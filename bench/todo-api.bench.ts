@@ -6,7 +6,7 @@
 // 100 RPS without faults and with a 600 ms latency fault (the HighLatency alert's scenario).
 // Writes bench/results/todo-api.json and prints a markdown table with the issue's targets.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -111,6 +111,10 @@ interface Measured {
   errors: number;
   /** CPU time the server process spent per request (user + system): steadier than rps on a shared machine. */
   cpu_us_per_req?: number;
+  /** CPU time of every PostgreSQL process per request (backends, WAL writer, …). */
+  pg_cpu_us_per_req?: number;
+  /** CPU time of the load tool (autocannon, in this process) per request. */
+  tool_cpu_us_per_req?: number;
 }
 
 /** utime + stime of a process in µs, from /proc (clock ticks are 10 ms on Linux). */
@@ -119,12 +123,33 @@ function cpuMicros(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) * 10_000;
 }
 
+/** utime + stime of every process named postgres on this machine, in µs. */
+function postgresCpuMicros(): number {
+  let sum = 0;
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres') sum += cpuMicros(Number(pid));
+    } catch {
+      // The process ended between the listing and the read.
+    }
+  }
+  return sum;
+}
+
 async function cannon(label: string, o: CannonOptions, serverPid?: number): Promise<Measured> {
   const cpu0 = serverPid ? cpuMicros(serverPid) : 0;
+  const pg0 = postgresCpuMicros();
+  const tool0 = process.cpuUsage();
   const r = await autocannon(o);
+  const tool = process.cpuUsage(tool0);
   const m: Measured = { rps: Math.round(r.requests.average), p50_ms: r.latency.p50, p99_ms: r.latency.p99, non2xx: r.non2xx, errors: r.errors + r.timeouts };
-  if (serverPid && r.requests.total > 0) m.cpu_us_per_req = Math.round((cpuMicros(serverPid) - cpu0) / r.requests.total);
-  const cpu = m.cpu_us_per_req === undefined ? '' : `, ${m.cpu_us_per_req} µs CPU/req`;
+  if (r.requests.total > 0) {
+    if (serverPid) m.cpu_us_per_req = Math.round((cpuMicros(serverPid) - cpu0) / r.requests.total);
+    m.pg_cpu_us_per_req = Math.round((postgresCpuMicros() - pg0) / r.requests.total);
+    m.tool_cpu_us_per_req = Math.round((tool.user + tool.system) / r.requests.total);
+  }
+  const cpu = m.cpu_us_per_req === undefined ? '' : `, ${m.cpu_us_per_req} µs CPU/req (PostgreSQL ${m.pg_cpu_us_per_req}, autocannon ${m.tool_cpu_us_per_req})`;
   console.error(`  ${label}: ${m.rps} rps, p50 ${m.p50_ms} ms, p99 ${m.p99_ms} ms${cpu}${m.non2xx || m.errors ? `, non-2xx ${m.non2xx}, errors ${m.errors}` : ''}`);
   return m;
 }
@@ -288,6 +313,19 @@ async function main(): Promise<void> {
         const off = runs.off[k].cpu_us_per_req;
         return on && off ? `${off} → ${on} µs CPU/req (${(((on - off) / off) * 100).toFixed(0)} %)` : 'n/a';
       };
+      // What the GET target asks of this machine: every request costs CPU in the app, in PostgreSQL
+      // and in the load tool, and all three share the same cores.
+      const targetRps = Math.round(TARGETS.getShareOfCeiling * ceiling.rps);
+      const g = runs.on.get;
+      const coresAt = (us: number | undefined) => Math.round(((targetRps * (us ?? 0)) / 1e6) * 100) / 100;
+      const budget = {
+        target_rps: targetRps,
+        cores: cpus().length,
+        app_cores: coresAt(g.cpu_us_per_req),
+        postgres_cores: coresAt(g.pg_cpu_us_per_req),
+        load_tool_cores: coresAt(g.tool_cpu_us_per_req),
+        total_cores: coresAt((g.cpu_us_per_req ?? 0) + (g.pg_cpu_us_per_req ?? 0) + (g.tool_cpu_us_per_req ?? 0)),
+      };
       const checks = [
         { target: `GET /api/tasks ≥ ${TARGETS.getShareOfCeiling * 100} % of bare Fastify`, value: `${runs.on.get.rps} / ${ceiling.rps} rps = ${(getShare * 100).toFixed(1)} %`, pass: getShare >= TARGETS.getShareOfCeiling },
         { target: `telemetry costs ≤ ${TARGETS.telemetryCost * 100} % (GET)`, value: `${runs.off.get.rps} → ${runs.on.get.rps} rps = ${(costGet * 100).toFixed(1)} %; ${cpuCost('get')}`, pass: costGet <= TARGETS.telemetryCost },
@@ -305,6 +343,7 @@ async function main(): Promise<void> {
         ceiling_fastify_hello: ceiling,
         telemetry_on: runs.on,
         telemetry_off: runs.off,
+        get_target_cpu_budget: budget,
         rss_mb_after_soak: Math.round(rss * 10) / 10,
         at_100_rps: { no_fault: noFault, latency_fault_600ms: withFault },
         checks,
@@ -313,8 +352,8 @@ async function main(): Promise<void> {
       mkdirSync(dirname(out), { recursive: true });
       writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
 
-      const row = (name: string, m: Measured) => `| ${name} | ${m.rps} | ${m.p50_ms} | ${m.p99_ms} | ${m.cpu_us_per_req ?? ''} |`;
-      console.log(['| run (64 connections) | rps | p50 ms | p99 ms | server CPU µs/req |', '|---|---:|---:|---:|---:|',
+      const row = (name: string, m: Measured) => `| ${name} | ${m.rps} | ${m.p50_ms} | ${m.p99_ms} | ${m.cpu_us_per_req ?? ''} | ${m.pg_cpu_us_per_req ?? ''} | ${m.tool_cpu_us_per_req ?? ''} |`;
+      console.log(['| run (64 connections) | rps | p50 ms | p99 ms | app CPU µs/req | PostgreSQL CPU µs/req | autocannon CPU µs/req |', '|---|---:|---:|---:|---:|---:|---:|',
         row('Fastify hello-world (ceiling)', ceiling),
         row('GET /api/tasks?limit=10, telemetry on', runs.on.get),
         row('GET /api/tasks?limit=10, telemetry off', runs.off.get),
@@ -323,6 +362,9 @@ async function main(): Promise<void> {
       ].join('\n'));
       console.log();
       console.log(['| target | measured | result |', '|---|---|---|', ...checks.map((c) => `| ${c.target} | ${c.value} | ${c.pass ? 'pass' : 'FAIL'} |`)].join('\n'));
+      console.log(
+        `\nCPU the GET target needs: ${budget.target_rps} rps × measured CPU/request = app ${budget.app_cores} + PostgreSQL ${budget.postgres_cores} + load tool ${budget.load_tool_cores} = ${budget.total_cores} cores (this machine has ${budget.cores}).`,
+      );
       console.log(`\nWritten to ${out}`);
     }
   } finally {

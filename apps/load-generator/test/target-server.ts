@@ -6,6 +6,8 @@ export interface TargetServer {
   port: number;
   /** Requests received so far. */
   hits: number;
+  /** TCP connections accepted so far. */
+  connections: number;
   /** The first few requests, with headers and body. */
   seen: Array<{ method: string; url: string; headers: IncomingMessage['headers']; body: string }>;
   close(): Promise<void>;
@@ -16,7 +18,7 @@ type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void
 /** A local HTTP server for the engine to hit (127.0.0.1, port 0), closed with every socket. */
 export async function startTarget(handler: Handler = (_q, res) => res.end('ok')): Promise<TargetServer> {
   const sockets = new Set<Socket>();
-  const state = { hits: 0, seen: [] as TargetServer['seen'] };
+  const state = { hits: 0, connections: 0, seen: [] as TargetServer['seen'] };
   const server = createServer((req, res) => {
     state.hits++;
     let body = '';
@@ -28,6 +30,7 @@ export async function startTarget(handler: Handler = (_q, res) => res.end('ok'))
   });
   server.keepAliveTimeout = 60_000;
   server.on('connection', (s: Socket) => {
+    state.connections++;
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
@@ -38,6 +41,9 @@ export async function startTarget(handler: Handler = (_q, res) => res.end('ok'))
     port,
     get hits() {
       return state.hits;
+    },
+    get connections() {
+      return state.connections;
     },
     seen: state.seen,
     close: () =>

@@ -171,7 +171,11 @@ describe('todo-api as a real process: traces over OTLP and JSON request logs', (
     }
     const list = requests.find((r) => r.route === '/api/tasks' && r.method === 'GET');
     expect(list?.trace_id).toBe(traceId);
-    expect(lines.some((l) => l.msg === 'faults cleared' && l.changed_by === 'admin token')).toBe(true);
+    // The fault change is logged inside its request, so it carries that request's trace.
+    const cleared = lines.find((l) => l.msg === 'faults cleared' && l.changed_by === 'admin token');
+    const clearRequest = requests.find((r) => r.route === '/api/faults' && r.status_code === 200);
+    expect(cleared?.trace_id).toMatch(/^[0-9a-f]{32}$/);
+    expect(cleared?.trace_id).toBe(clearRequest?.trace_id);
   });
 
   it('never logs a password, a token or a secret', () => {

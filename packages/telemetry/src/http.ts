@@ -1,6 +1,7 @@
-import { context, propagation, SpanKind, SpanStatusCode, trace, type Span, type Tracer } from '@opentelemetry/api';
+import { propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import type { Logger } from 'pino';
 import { Gauge, Histogram, type Registry } from 'prom-client';
 import { renderMetrics } from './exposition.js';
 
@@ -46,11 +47,22 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The server span of this request. */
     span: Span;
+    /**
+     * The OpenTelemetry context holding the server span: pass it as the parent of work done for
+     * this request (undefined when telemetry is off). Context is passed explicitly, not through
+     * AsyncLocalStorage: see startTracing.
+     */
+    traceContext: Context | undefined;
     startTime: bigint;
   }
   interface FastifyInstance {
     metricsRegistry: Registry;
   }
+}
+
+function pathOf(url: string): string {
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
 }
 
 export function routeOf(request: FastifyRequest): string {
@@ -63,12 +75,13 @@ const plugin: FastifyPluginAsync<TelemetryPluginOptions> = async (app: FastifyIn
   const quiet = new Set([...(opts.quietPaths ?? ['/health/live', '/health/ready']), ...(metricsPath ? [metricsPath] : [])]);
   app.decorate('metricsRegistry', opts.registry);
   app.decorateRequest('span', null as unknown as Span);
+  app.decorateRequest('traceContext', undefined);
   app.decorateRequest('startTime', 0n);
 
   app.addHook('onRequest', (request, _reply, done) => {
     request.startTime = process.hrtime.bigint();
     metrics.active.inc();
-    const parent = propagation.extract(context.active(), request.headers);
+    const parent = propagation.extract(ROOT_CONTEXT, request.headers);
     const route = routeOf(request);
     const span = opts.tracer.startSpan(
       `${request.method} ${route}`,
@@ -77,7 +90,7 @@ const plugin: FastifyPluginAsync<TelemetryPluginOptions> = async (app: FastifyIn
         attributes: {
           'http.request.method': request.method,
           'http.route': route,
-          'url.path': request.url.split('?')[0],
+          'url.path': pathOf(request.url),
           'url.scheme': request.protocol,
           'client.address': request.ip,
           'user_agent.original': request.headers['user-agent'] ?? '',
@@ -86,13 +99,12 @@ const plugin: FastifyPluginAsync<TelemetryPluginOptions> = async (app: FastifyIn
       parent,
     );
     request.span = span;
+    request.traceContext = trace.setSpan(parent, span);
+    // Every line logged through request.log, the final "request" line included, carries the ids.
+    const sc = span.spanContext();
+    // (A Fastify without a logger has a no-op one that cannot take bindings.)
+    (request.log as unknown as Partial<Logger>).setBindings?.({ trace_id: sc.traceId, span_id: sc.spanId });
     done();
-  });
-
-  // Handlers run inside the request's span so DB statements become its children. This is set
-  // here rather than in onRequest because body parsing continues on the socket's async context.
-  app.addHook('preHandler', (request, _reply, done) => {
-    context.with(trace.setSpan(context.active(), request.span), done);
   });
 
   app.addHook('onResponse', (request, reply, done) => {
@@ -104,7 +116,7 @@ const plugin: FastifyPluginAsync<TelemetryPluginOptions> = async (app: FastifyIn
     span.setAttribute('http.response.status_code', status);
     if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
     span.end();
-    const path = request.url.split('?')[0] ?? '';
+    const path = pathOf(request.url);
     if (quiet.has(path)) return done();
     const labels = { method: request.method, route, status_code: String(status) };
     const sc = span.spanContext();
@@ -113,12 +125,7 @@ const plugin: FastifyPluginAsync<TelemetryPluginOptions> = async (app: FastifyIn
     } else {
       metrics.duration.observe({ labels, value: seconds });
     }
-    // The response has left the request's async context, so the ids are passed here; lines logged
-    // while the handler runs get them from the logger's mixin (see createLogger).
-    request.log.info(
-      { trace_id: sc.traceId, span_id: sc.spanId, method: request.method, route, path, status_code: status, duration_ms: Math.round(seconds * 1e6) / 1e3 },
-      'request',
-    );
+    request.log.info({ method: request.method, route, path, status_code: status, duration_ms: Math.round(seconds * 1e6) / 1e3 }, 'request');
     done();
   });
 

@@ -28,7 +28,7 @@ export function otlpConfigured(env: Record<string, string | undefined>): boolean
 
 /**
  * Starts the OpenTelemetry SDK once per process. Spans are always created (so logs, exemplars
- * and outgoing `traceparent` carry real ids); they are exported over OTLP/HTTP only when the
+ * and outgoing `traceparent` carry real ids), with their parent context passed explicitly; they are exported over OTLP/HTTP only when the
  * standard OTEL_EXPORTER_OTLP_* variables name an endpoint. Sampling follows OTEL_TRACES_SAMPLER.
  */
 export function startTracing(config: TracingConfig): Tracing {
@@ -43,7 +43,12 @@ export function startTracing(config: TracingConfig): Tracing {
     }),
     spanProcessors,
   });
-  provider.register();
+  // No context manager: the active span is passed explicitly (request.traceContext, a parent
+  // argument), never looked up. Node 20's AsyncLocalStorage installs promise hooks once any
+  // context.with() runs, and they cost every promise of the process: ~10 µs per request, a third
+  // of the telemetry budget (measured by bench/todo-api.bench.ts). The exporter's own
+  // context.with() calls then stay free as well.
+  provider.register({ contextManager: null });
   active = {
     tracer: trace.getTracer(config.serviceName, config.serviceVersion),
     exporting,

@@ -22,8 +22,41 @@ export function classifyError(err: unknown): ErrorClass {
 /** Connections in their TCP/TLS handshake at once, per sender. */
 export const MAX_CONNECTING = 8;
 
-/** Called once per request: an HTTP status (0 on a transport error) and the error class if any. */
-export type Completion = (status: number, error: ErrorClass | undefined, sentAtMs: number, tokenUsed: string | undefined) => void;
+/**
+ * When a due request finds every connection busy, a new one is opened only while this thread has
+ * CPU to spare (event-loop utilization under BUSY_UTILIZATION), or while fewer than MIN_CONNECTIONS
+ * are open. A busy thread gains nothing from another socket, only more work: opening one per
+ * shortage ratcheted a 60 000 rps run up to 1 024 sockets, each request then cost twice the CPU
+ * and the rate was lost for good (measured in bench/). Otherwise the request waits here for the
+ * next connection to free up, and the wait counts in its latency (from the intended time), so it is
+ * never hidden. A slow target leaves the thread idle, so it gets a connection per request in flight.
+ */
+export const BUSY_UTILIZATION = 0.8;
+export const MIN_CONNECTIONS = 64;
+
+/** This thread's event-loop utilization over the last ~50 ms (recomputed at most that often). */
+class LoopLoad {
+  private last = performance.eventLoopUtilization();
+  private at = performance.now();
+  private value = 0;
+
+  get utilization(): number {
+    const now = performance.now();
+    if (now - this.at >= 50) {
+      const current = performance.eventLoopUtilization();
+      this.value = performance.eventLoopUtilization(current, this.last).utilization;
+      this.last = current;
+      this.at = now;
+    }
+    return this.value;
+  }
+}
+
+/**
+ * Called once per request: an HTTP status (0 on a transport error), the error class if any, when it
+ * left (ms, for service latency), the token it carried, and the intended send time it was given.
+ */
+export type Completion = (status: number, error: ErrorClass | undefined, sentAtMs: number, tokenUsed: string | undefined, intendedMs: number) => void;
 
 export interface SenderOptions {
   timeoutMs: number;
@@ -34,6 +67,10 @@ export interface SenderOptions {
   traceRatio: number;
   tracer?: Tracer | undefined;
   now: () => number;
+  /** Told of every completed request. */
+  done: Completion;
+  /** Whether this thread has no CPU to spare; by default its event-loop utilization ≥ BUSY_UTILIZATION. */
+  busy?: () => boolean;
 }
 
 /** Random W3C trace and span ids, drawn from a pooled buffer (no per-request syscalls). */
@@ -41,30 +78,34 @@ class IdSource {
   private buf = randomBytes(24 * 2048);
   private off = 0;
 
-  next(): [string, string] {
+  /** `00-<trace id>-<span id>-<flags>`. */
+  traceparent(sampled: boolean): string {
     if (this.off + 24 > this.buf.length) {
       this.buf = randomBytes(this.buf.length);
       this.off = 0;
     }
-    const o = this.off;
+    const hex = this.buf.toString('hex', this.off, this.off + 24);
     this.off += 24;
-    return [this.buf.toString('hex', o, o + 16), this.buf.toString('hex', o + 16, o + 24)];
+    return `00-${hex.slice(0, 32)}-${hex.slice(32)}-${sampled ? '01' : '00'}`;
   }
 }
 
 class RequestHandler implements Dispatcher.DispatchHandler {
   status = 0;
-  headers: string[] = [];
   finished = false;
-
+  /** When it was handed to a connection (service latency starts here, not in the wait queue). */
+  sentAt = 0;
   client: Client | undefined;
 
   constructor(
     private readonly sender: Sender,
-    readonly sentAt: number,
+    readonly traceparent: string,
+    readonly authorization: string | undefined,
+    /** When it asked for a connection (the wait for one counts against the timeout). */
+    readonly queuedAt: number,
+    readonly intendedMs: number,
     private readonly token: string | undefined,
     private readonly span: Span | undefined,
-    private readonly done: Completion,
   ) {}
 
   // undici's raw handler interface: headers stay unparsed buffers (the parsed-object interface costs a
@@ -88,9 +129,7 @@ class RequestHandler implements Dispatcher.DispatchHandler {
       if (this.status >= 500) this.span.setStatus({ code: SpanStatusCode.ERROR });
       this.span.end();
     }
-    this.sender.inFlight--;
-    this.sender.release(this.client);
-    this.done(this.status, undefined, this.sentAt, this.token);
+    this.sender.finished(this, this.status, undefined);
   }
 
   onError(err: Error): void {
@@ -102,19 +141,22 @@ class RequestHandler implements Dispatcher.DispatchHandler {
       this.span.setStatus({ code: SpanStatusCode.ERROR, message: err.message });
       this.span.end();
     }
-    this.sender.inFlight--;
-    this.sender.release(this.client);
-    this.done(0, cls, this.sentAt, this.token);
+    this.sender.finished(this, 0, cls);
+  }
+
+  /** Tells the completion callback (called once by the sender). */
+  report(done: Completion, status: number, error: ErrorClass | undefined): void {
+    done(status, error, this.sentAt || this.queuedAt, this.token, this.intendedMs);
   }
 }
 
 /**
  * Sends the target request over undici keep-alive connections (one request at a time each, no
  * pipelining). Fire-and-forget: the caller is told of each completion and never waits, so a slow
- * target cannot slow the schedule. Connections are opened on demand when none is idle, up to
- * `connections`; beyond that requests wait here in FIFO order (they are still in flight, and their
- * latency counts from the intended time). Picking an idle connection is O(1), unlike undici's Pool,
- * which scans all its connections per request.
+ * target cannot slow the schedule. A due request takes an idle connection, or a new one (see
+ * BUSY_UTILIZATION) up to `connections`; otherwise it waits here in FIFO order for the next to free up. Waiting requests are still in flight, and their latency counts
+ * from the intended time. Picking an idle connection is O(1), unlike undici's Pool, which scans all
+ * its connections per request.
  */
 export class Sender {
   inFlight = 0;
@@ -123,8 +165,11 @@ export class Sender {
   private waiting: RequestHandler[] = [];
   private waitHead = 0;
   private connecting = 0;
+  private readonly busy: () => boolean;
   private closed = false;
   private readonly baseHeaders: string[];
+  private readonly headers: string[];
+  private readonly authHeaders: string[];
   private readonly ids = new IdSource();
   private readonly host: string;
   private readonly body: Buffer | undefined;
@@ -144,8 +189,12 @@ export class Sender {
     };
     const headers: Record<string, string> = { 'user-agent': opts.userAgent, ...target.headers };
     this.baseHeaders = Object.entries(headers).flat();
+    this.headers = [...this.baseHeaders, 'traceparent', ''];
+    this.authHeaders = [...this.headers, 'authorization', ''];
     this.host = new URL(target.url).host;
     this.body = target.body === undefined ? undefined : Buffer.from(target.body);
+    const load = new LoopLoad();
+    this.busy = opts.busy ?? (() => load.utilization >= BUSY_UTILIZATION);
   }
 
   /** Open connections. */
@@ -153,34 +202,33 @@ export class Sender {
     return this.all.length;
   }
 
-  send(token: string | undefined, done: Completion): void {
-    const headers = this.baseHeaders.slice();
+  /** Sends one request due at `intendedMs` (the schedule's time, in the clock of `opts.now`). */
+  send(token: string | undefined, intendedMs: number): void {
     const sampled = this.opts.traceRatio > 0 && (this.opts.traceRatio >= 1 || Math.random() < this.opts.traceRatio);
     let span: Span | undefined;
+    let traceparent: string;
     if (sampled && this.opts.tracer) {
       span = this.opts.tracer.startSpan(this.target.method, {
         kind: SpanKind.CLIENT,
         attributes: { 'http.request.method': this.target.method, 'url.full': this.target.url, 'server.address': this.host },
       });
       const sc = span.spanContext();
-      headers.push('traceparent', `00-${sc.traceId}-${sc.spanId}-${sc.traceFlags & 1 ? '01' : '00'}`);
+      traceparent = `00-${sc.traceId}-${sc.spanId}-${sc.traceFlags & 1 ? '01' : '00'}`;
     } else {
-      const [traceId, spanId] = this.ids.next();
-      headers.push('traceparent', `00-${traceId}-${spanId}-${sampled ? '01' : '00'}`);
+      traceparent = this.ids.traceparent(sampled);
     }
-    if (token !== undefined) headers.push('authorization', `Bearer ${token}`);
-    const sentAt = this.opts.now();
     this.inFlight++;
-    const handler = new RequestHandler(this, sentAt, token, span, done);
-    handler.headers = headers;
-    let client = this.idle.pop();
-    // A new connection only when none is idle, and only a few handshakes at a time: after a stall a
-    // burst of due requests would otherwise open a socket each, which costs more than a short wait.
-    if (!client && this.all.length < this.opts.connections && this.connecting < MAX_CONNECTING) {
-      client = this.open();
-    }
+    const handler = new RequestHandler(this, traceparent, token === undefined ? undefined : `Bearer ${token}`, this.opts.now(), intendedMs, token, span);
+    const client = this.idle.pop() ?? (this.mayOpen() ? this.open() : undefined);
     if (client) this.dispatch(client, handler);
     else this.waiting.push(handler);
+  }
+
+  /** A request is over: free its connection for the next waiting request, then report it. */
+  finished(handler: RequestHandler, status: number, error: ErrorClass | undefined): void {
+    this.inFlight--;
+    this.release(handler.client);
+    handler.report(this.opts.done, status, error);
   }
 
   private open(): Client {
@@ -191,17 +239,28 @@ export class Sender {
       if (!pending) return;
       pending = false;
       this.connecting--;
-      // Handshake slots freed: waiting requests may open the next connections.
-      while (this.waitHead < this.waiting.length && this.all.length < this.opts.connections && this.connecting < MAX_CONNECTING) {
-        const next = this.shift();
-        if (next) this.dispatch(this.open(), next);
-      }
+      // A handshake slot is free: waiting requests may open the next connections.
+      this.grow();
     };
     client.on('connect', settled);
     client.on('connectionError', settled);
     client.on('disconnect', settled);
     this.all.push(client);
     return client;
+  }
+
+  /** Whether a request that found no idle connection may open one (see BUSY_UTILIZATION). */
+  private mayOpen(): boolean {
+    if (this.closed || this.all.length >= this.opts.connections || this.connecting >= MAX_CONNECTING) return false;
+    return this.all.length < MIN_CONNECTIONS || !this.busy();
+  }
+
+  /** Opens connections for waiting requests, by the same rule as send. */
+  private grow(): void {
+    while (this.waitHead < this.waiting.length && this.mayOpen()) {
+      const next = this.shift();
+      if (next) this.dispatch(this.open(), next);
+    }
   }
 
   /** The oldest waiting request; those that waited past the timeout fail as timeouts on the way. */
@@ -213,7 +272,7 @@ export class Sender {
         this.waiting = this.waiting.slice(this.waitHead);
         this.waitHead = 0;
       }
-      if (this.opts.now() - next.sentAt < this.opts.timeoutMs) return next;
+      if (this.opts.now() - next.queuedAt < this.opts.timeoutMs) return next;
       next.onError(Object.assign(new Error('timed out waiting for a connection'), { code: 'UND_ERR_CONNECT_TIMEOUT' }));
     }
     return undefined;
@@ -221,15 +280,21 @@ export class Sender {
 
   private dispatch(client: Client, handler: RequestHandler): void {
     handler.client = client;
+    handler.sentAt = this.opts.now();
+    // One header array for all requests: undici copies the headers into the request it builds
+    // before dispatch returns, so only the per-request values change.
+    const headers = handler.authorization === undefined ? this.headers : this.authHeaders;
+    headers[this.baseHeaders.length + 1] = handler.traceparent;
+    if (handler.authorization !== undefined) headers[this.baseHeaders.length + 3] = handler.authorization;
     try {
-      client.dispatch({ path: this.target.path, method: this.target.method, headers: handler.headers, body: this.body }, handler);
+      client.dispatch({ path: this.target.path, method: this.target.method, headers, body: this.body }, handler);
     } catch (err) {
       handler.onError(err as Error);
     }
   }
 
   /** A connection finished its request: hand it the next waiting one, or keep it idle. */
-  release(client: Client | undefined): void {
+  private release(client: Client | undefined): void {
     if (!client || this.closed) return;
     const next = this.shift();
     if (next) this.dispatch(client, next);
@@ -238,14 +303,18 @@ export class Sender {
 
   /** Drops every connection at once (stop). */
   async destroy(): Promise<void> {
-    this.closed = true;
-    this.waiting = [];
-    this.waitHead = 0;
+    this.shutdown();
     await Promise.all(this.all.map((c) => c.destroy().catch(() => undefined)));
   }
 
   async close(): Promise<void> {
-    this.closed = true;
+    this.shutdown();
     await Promise.all(this.all.map((c) => c.close().catch(() => undefined)));
+  }
+
+  private shutdown(): void {
+    this.closed = true;
+    this.waiting = [];
+    this.waitHead = 0;
   }
 }

@@ -67,14 +67,14 @@ export class Shard {
     this.token = opts.token;
     this.sender = new Sender(opts.target, {
       timeoutMs: opts.timeoutMs,
-      // Opened on demand up to the in-flight cap, but at most MAX_CONNECTIONS: after a stall of the box a
-      // burst of due requests would otherwise open a socket each and snowball. Requests beyond it wait in
-      // the pool; their latency still counts from the intended send time.
+      // Opened on demand (see OPEN_AFTER_MS) up to the in-flight cap, but at most MAX_CONNECTIONS.
+      // Requests beyond it wait in the sender; their latency still counts from the intended send time.
       connections: Math.min(opts.maxInFlight, MAX_CONNECTIONS),
       userAgent: opts.userAgent,
       traceRatio: opts.traceRatio,
       tracer,
       now: () => this.nowMs(),
+      done: this.complete,
     });
   }
 
@@ -155,8 +155,7 @@ export class Shard {
         const lagMs = nowMs - t * 1000;
         recordMs(w.lag, lagMs);
         w.promLag.observe(lagMs / 1000);
-        const intendedMs = t * 1000;
-        this.sender.send(this.token, (status, error, sentAt, tokenUsed) => this.complete(status, error, sentAt, tokenUsed, intendedMs));
+        this.sender.send(this.token, t * 1000);
       }
       n++;
       this.nextT = this.schedule.next();

@@ -1,4 +1,4 @@
-import { context, SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, type Context, type Tracer } from '@opentelemetry/api';
 import type { ReadinessCheck } from '@o11y/platform';
 import type { Logger } from '@o11y/telemetry';
 import type { AppMetrics, DbOperation } from '../telemetry/metrics.js';
@@ -43,7 +43,8 @@ export class Database {
     return this.up;
   }
 
-  async run<T = Record<string, unknown>>(st: Statement): Promise<T[]> {
+  /** Runs one statement; its span is a child of `parent` (the request's trace context), if given. */
+  async run<T = Record<string, unknown>>(st: Statement, parent?: Context): Promise<T[]> {
     const { metrics, tracer } = this.options;
     const delay = this.options.delaySeconds?.() ?? 0;
     const span = tracer?.startSpan(
@@ -61,7 +62,7 @@ export class Database {
           ...(delay > 0 ? { 'fault.db_delay_seconds': delay } : {}),
         },
       },
-      context.active(),
+      parent ?? ROOT_CONTEXT,
     );
     const started = process.hrtime.bigint();
     try {

@@ -39,7 +39,8 @@ export class FaultController {
   }
 
   /** PUT semantics: the body is the whole new state; an omitted fault is off. */
-  replace(body: FaultsBody, by: string): FaultsState {
+  /** `log` is the request's logger when there is one, so the change line carries its trace ids. */
+  replace(body: FaultsBody, by: string, log: Pick<Logger, 'warn'> = this.logger): FaultsState {
     this.state = {
       latency: body.latency ?? null,
       error: body.error ?? null,
@@ -48,7 +49,7 @@ export class FaultController {
     };
     this.publish();
     const on = FAULT_NAMES.filter((f) => this.state[f] !== null);
-    this.logger.warn({ faults: this.state, active: on, changed_by: by }, on.length ? `faults changed: ${on.join(', ')} on` : 'faults cleared');
+    log.warn({ faults: this.state, active: on, changed_by: by }, on.length ? `faults changed: ${on.join(', ')} on` : 'faults cleared');
     return this.state;
   }
 

@@ -30,7 +30,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
     },
     async (request, reply) => {
       const email = request.body.email.trim().toLowerCase();
-      const created = await users.create(email, await hashPassword(request.body.password, opts.passwordRounds));
+      const created = await users.create(email, await hashPassword(request.body.password, opts.passwordRounds), request.traceContext);
       if (!created) return reply.code(409).send({ error: 'email: already registered', field: 'email' });
       metrics.usersRegistered.inc();
       return reply.code(201).send(created);
@@ -49,7 +49,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
       config: { rateLimit: { max: opts.loginRateLimit, timeWindow: 60_000 } },
     },
     async (request, reply) => {
-      const user = await users.findByEmail(request.body.email.trim().toLowerCase());
+      const user = await users.findByEmail(request.body.email.trim().toLowerCase(), request.traceContext);
       // Unknown email and wrong password: same work, same answer.
       const ok = await verifyPassword(request.body.password, user?.password_hash ?? unknownUserHash);
       if (!user || !ok) {

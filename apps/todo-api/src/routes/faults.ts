@@ -58,7 +58,7 @@ export const faultRoutes: FastifyPluginAsyncTypebox<FaultRoutesOptions> = async 
         response: { 200: FaultsState, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody },
       },
     },
-    async (request) => faults.replace(request.body as FaultsBody, who(request)),
+    async (request) => faults.replace(request.body as FaultsBody, who(request), request.log),
   );
   app.delete(
     '/api/faults',
@@ -72,6 +72,6 @@ export const faultRoutes: FastifyPluginAsyncTypebox<FaultRoutesOptions> = async 
         response: { 200: FaultsState, 401: ErrorBody, 403: ErrorBody },
       },
     },
-    async (request) => faults.replace({}, who(request)),
+    async (request) => faults.replace({}, who(request), request.log),
   );
 };

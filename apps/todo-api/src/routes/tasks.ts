@@ -36,7 +36,7 @@ export const taskRoutes: FastifyPluginAsyncTypebox<TaskRoutesOptions> = async (a
     const header = request.headers.authorization ?? '';
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     const userId = match ? await tokens.verify(match[1] as string) : undefined;
-    if (!userId || !UUID.test(userId) || !(await users.exists(userId))) {
+    if (!userId || !UUID.test(userId) || !(await users.exists(userId, request.traceContext))) {
       return reply
         .code(401)
         .header('www-authenticate', 'Bearer')
@@ -60,7 +60,7 @@ export const taskRoutes: FastifyPluginAsyncTypebox<TaskRoutesOptions> = async (a
         response: { 200: Type.Array(Task), ...errors },
       },
     },
-    (request) => tasks.list(request.userId, request.query.limit ?? 10, request.query.offset ?? 0) as never,
+    (request) => tasks.list(request.userId, request.query.limit ?? 10, request.query.offset ?? 0, request.traceContext) as never,
   );
 
   app.post(
@@ -76,7 +76,7 @@ export const taskRoutes: FastifyPluginAsyncTypebox<TaskRoutesOptions> = async (a
     },
     async (request, reply) => {
       const { title, description, status } = request.body;
-      const task = await tasks.create(request.userId, { title, description: description ?? null, status: status ?? 'pending' });
+      const task = await tasks.create(request.userId, { title, description: description ?? null, status: status ?? 'pending' }, request.traceContext);
       metrics.tasksCreated.inc();
       return reply.code(201).send(task as never);
     },
@@ -87,7 +87,7 @@ export const taskRoutes: FastifyPluginAsyncTypebox<TaskRoutesOptions> = async (a
     { schema: { tags: ['tasks'], summary: 'One task', security: BEARER, params: IdParams, response: { 200: Task, ...errors } } },
     async (request, reply) => {
       // A malformed id cannot name a task: 404, like any id that is not yours.
-      const task = UUID.test(request.params.id) ? await tasks.get(request.userId, request.params.id) : undefined;
+      const task = UUID.test(request.params.id) ? await tasks.get(request.userId, request.params.id, request.traceContext) : undefined;
       return task ? (task as never) : reply.code(404).send(NOT_FOUND);
     },
   );
@@ -107,7 +107,7 @@ export const taskRoutes: FastifyPluginAsyncTypebox<TaskRoutesOptions> = async (a
     async (request, reply) => {
       if (!UUID.test(request.params.id)) return reply.code(404).send(NOT_FOUND);
       const { title, description, status } = request.body;
-      const task = await tasks.update(request.userId, request.params.id, { title, description: description ?? null, status: status ?? 'pending' });
+      const task = await tasks.update(request.userId, request.params.id, { title, description: description ?? null, status: status ?? 'pending' }, request.traceContext);
       if (!task) return reply.code(404).send(NOT_FOUND);
       metrics.tasksUpdated.inc();
       return task as never;
@@ -131,7 +131,7 @@ export const taskRoutes: FastifyPluginAsyncTypebox<TaskRoutesOptions> = async (a
     },
     async (request, reply) => {
       if (!UUID.test(request.params.id)) return reply.code(404).send(NOT_FOUND);
-      const task = await tasks.update(request.userId, request.params.id, request.body);
+      const task = await tasks.update(request.userId, request.params.id, request.body, request.traceContext);
       if (!task) return reply.code(404).send(NOT_FOUND);
       metrics.tasksUpdated.inc();
       return task as never;
@@ -150,7 +150,7 @@ export const taskRoutes: FastifyPluginAsyncTypebox<TaskRoutesOptions> = async (a
       },
     },
     async (request, reply) => {
-      const deleted = UUID.test(request.params.id) && (await tasks.delete(request.userId, request.params.id));
+      const deleted = UUID.test(request.params.id) && (await tasks.delete(request.userId, request.params.id, request.traceContext));
       if (!deleted) return reply.code(404).send(NOT_FOUND);
       metrics.tasksDeleted.inc();
       return { message: 'Task deleted' };

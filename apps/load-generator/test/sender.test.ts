@@ -1,0 +1,63 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ErrorClass } from '../src/api/wire.js';
+import { MIN_CONNECTIONS, Sender } from '../src/engine/sender.js';
+import { prepareTarget } from '../src/engine/target.js';
+import { startTarget, type TargetServer } from './target-server.js';
+
+// How many connections the sender opens is what the target sees: a socket per momentary shortage
+// costs the load generator its rate, too few hides queueing in the latency of a slow target.
+let target: TargetServer;
+beforeAll(async () => {
+  target = await startTarget((_req, res) => {
+    setTimeout(() => res.end('ok'), 100);
+  });
+});
+afterAll(() => target.close());
+
+interface Done {
+  status: number;
+  error: ErrorClass | undefined;
+  latencyMs: number;
+}
+
+/** Sends `count` requests at once and waits for all of them. */
+async function burst(count: number, busy: boolean): Promise<{ done: Done[]; connections: number }> {
+  const before = target.connections;
+  const done: Done[] = [];
+  let resolve = () => {};
+  const all = new Promise<void>((r) => (resolve = r));
+  const sender = new Sender(prepareTarget({ url: `${target.url}/burst` }, ['127.0.0.1']), {
+    timeoutMs: 10_000,
+    connections: 1024,
+    userAgent: 'sender-test',
+    traceRatio: 0,
+    now: () => performance.now(),
+    busy: () => busy,
+    done: (status, error, _sentAt, _token, intendedMs) => {
+      done.push({ status, error, latencyMs: performance.now() - intendedMs });
+      if (done.length === count) resolve();
+    },
+  });
+  const start = performance.now();
+  for (let i = 0; i < count; i++) sender.send(undefined, start);
+  await all;
+  await sender.close();
+  return { done, connections: target.connections - before };
+}
+
+describe('Sender connections', () => {
+  it('with CPU to spare, gives a slow target one connection per request in flight', async () => {
+    const { done, connections } = await burst(150, false);
+    expect(done.every((d) => d.status === 200)).toBe(true);
+    expect(connections).toBe(150);
+    expect(Math.max(...done.map((d) => d.latencyMs))).toBeLessThan(400);
+  });
+
+  it('on a busy thread, opens no more than MIN_CONNECTIONS and serves the rest in turn, the wait counted', async () => {
+    const { done, connections } = await burst(150, true);
+    expect(done.every((d) => d.status === 200)).toBe(true);
+    expect(connections).toBe(MIN_CONNECTIONS);
+    // 150 requests over 64 connections take three rounds of 100 ms, and the latency says so.
+    expect(Math.max(...done.map((d) => d.latencyMs))).toBeGreaterThanOrEqual(290);
+  });
+});
