@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 /**
- * o11y-render: writes the Prometheus and Alertmanager configuration (and, in compose, the Grafana
- * provisioning) into a directory. In Docker Compose a one-shot container runs
+ * o11y-render: writes the Prometheus and Alertmanager configuration into a directory. In Docker Compose a one-shot container runs
  * `o11y-render --mode compose --out /config` before Prometheus and Alertmanager start.
  * Every environment variable it reads is listed in infra/README.md.
  */
@@ -11,20 +10,18 @@ import { type Mode } from '@o11y/platform';
 import { StackConfigError } from './urls.js';
 import { writeStackConfig } from './write.js';
 
-const USAGE = `Usage: o11y-render [--mode embedded|compose] --out <dir> [--mount <path>]
+const USAGE = `Usage: o11y-render [--mode embedded|compose] --out <dir>
 
-Renders <dir>/prometheus/prometheus.yml (+ rules/), <dir>/alertmanager/alertmanager.yml
-(+ templates/) and, in compose mode, <dir>/grafana/ and the containers' flags in
-<dir>/prometheus/args and <dir>/alertmanager/args (config paths under --mount, default <dir>:
-where the directory is mounted in the Prometheus and Alertmanager containers). Settings come from the environment
-(TELEGRAM_BOT_TOKEN, TELEGRAM_CHAT_ID, TELEGRAM_API_URL, PUBLIC_BASE_URL, ...; see infra/README.md).`;
+Renders <dir>/prometheus/prometheus.yml (+ rules/) and <dir>/alertmanager/alertmanager.yml
+(+ templates/). Settings come from the environment (TELEGRAM_BOT_TOKEN, TELEGRAM_CHAT_ID,
+TELEGRAM_API_URL, PUBLIC_BASE_URL, ...; see infra/README.md).`;
 
 async function main(argv: string[]): Promise<number> {
-  let values: { mode?: string; out?: string; mount?: string; help?: boolean };
+  let values: { mode?: string; out?: string; help?: boolean };
   try {
     ({ values } = parseArgs({
       args: argv,
-      options: { mode: { type: 'string' }, out: { type: 'string' }, mount: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: { mode: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
       strict: true,
     }));
   } catch (err) {
@@ -45,10 +42,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const out = resolve(values.out);
   try {
-    const written = await writeStackConfig(out, process.env, {
-      ...(values.mode ? { mode: values.mode as Mode } : {}),
-      ...(values.mount ? { mountPath: values.mount } : {}),
-    });
+    const written = await writeStackConfig(out, process.env, values.mode ? { mode: values.mode as Mode } : {});
     const s = written.settings;
     console.log(
       [
@@ -57,8 +51,6 @@ async function main(argv: string[]): Promise<number> {
         `  alertmanager: ${written.alertmanagerConfig} (external URL ${s.alertmanagerPublicUrl})`,
         `  telegram:     ${written.telegram ? `on (chat ${s.telegramChatId})` : 'off (no TELEGRAM_BOT_TOKEN): alerts go to the portal inbox only'}`,
         `  inbox:        ${s.portalWebhookUrl}`,
-        ...(written.grafanaDir ? [`  grafana:      ${written.grafanaDir}`] : []),
-        ...(written.prometheusArgsFile ? [`  flags:        ${written.prometheusArgsFile}, ${written.alertmanagerArgsFile}`] : []),
       ].join('\n'),
     );
     return 0;

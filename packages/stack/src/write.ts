@@ -1,9 +1,9 @@
 import { cp, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { serviceById, type Mode } from '@o11y/platform';
-import { alertmanagerArgs, renderAlertmanagerConfig } from './alertmanager.js';
-import { ALERTMANAGER_TEMPLATES_DIR, GRAFANA_DIR, PROMETHEUS_RULES_DIR } from './paths.js';
-import { prometheusArgs, renderPrometheusConfig, type PrometheusConfigOptions } from './prometheus.js';
+import type { Mode } from '@o11y/platform';
+import { renderAlertmanagerConfig } from './alertmanager.js';
+import { ALERTMANAGER_TEMPLATES_DIR, PROMETHEUS_RULES_DIR } from './paths.js';
+import { renderPrometheusConfig, type PrometheusConfigOptions } from './prometheus.js';
 import { internalUrl, publicUrl, StackConfigError, type Env } from './urls.js';
 
 /** Settings that are not environment variables (the launcher and tests pass them). */
@@ -21,11 +21,6 @@ export interface StackOverrides {
   alertmanagerPublicUrl?: string;
   grafanaPublicUrl?: string;
   scrapeInterval?: string;
-  /**
-   * Compose: where the output directory is mounted in the Prometheus and Alertmanager containers
-   * (default: the output directory itself, e.g. /config), for the paths in the `args` files.
-   */
-  mountPath?: string;
 }
 
 /** Everything rendered, resolved from the environment and the overrides. */
@@ -51,15 +46,6 @@ export interface WrittenStack {
   rulesDir: string;
   alertmanagerConfig: string;
   templatesDir: string;
-  /** Copy of infra/grafana (compose mode only). */
-  grafanaDir?: string;
-  /**
-   * Compose only: command-line flags, one per line, for the Prometheus and Alertmanager containers
-   * (`sh -c 'exec /bin/prometheus $(cat /config/prometheus/args)'`), so their external URLs follow
-   * PUBLIC_BASE_URL without editing docker-compose.yml.
-   */
-  prometheusArgsFile?: string;
-  alertmanagerArgsFile?: string;
 }
 
 function nonEmpty(v: string | undefined): string | undefined {
@@ -91,11 +77,6 @@ export function stackSettings(env: Env = process.env, overrides: StackOverrides 
   };
 }
 
-function containerPort(id: string): number {
-  const s = serviceById(id);
-  return s.containerPort ?? s.port;
-}
-
 async function copyDir(from: string, to: string, suffix: string): Promise<void> {
   await rm(to, { recursive: true, force: true });
   await mkdir(to, { recursive: true });
@@ -106,13 +87,14 @@ async function copyDir(from: string, to: string, suffix: string): Promise<void> 
 
 /**
  * Renders prometheus.yml and alertmanager.yml for a mode and copies the rules and templates beside
- * them (and, in compose, the Grafana provisioning):
+ * them:
  *
  *   <outDir>/prometheus/prometheus.yml, <outDir>/prometheus/rules/*.yml
  *   <outDir>/alertmanager/alertmanager.yml, <outDir>/alertmanager/templates/*.tmpl
- *   <outDir>/grafana/{provisioning,dashboards}   (compose)
  *
- * Paths inside the files are relative, so the directory can be mounted anywhere.
+ * Paths inside the files are relative, so the directory can be mounted anywhere. (The containers'
+ * flags live in docker-compose.yml, checked against prometheusArgs() by test/compose.test.ts, and
+ * Grafana mounts infra/grafana directly.)
  */
 export async function writeStackConfig(outDir: string, env: Env = process.env, overrides: StackOverrides = {}): Promise<WrittenStack> {
   const settings = stackSettings(env, overrides);
@@ -149,7 +131,7 @@ export async function writeStackConfig(outDir: string, env: Env = process.env, o
   await writeFile(prometheusConfig, prometheusYml);
   await writeFile(alertmanagerConfig, alertmanagerYml);
 
-  const written: WrittenStack = {
+  return {
     settings,
     telegram: settings.telegramBotToken !== undefined,
     prometheusConfig,
@@ -157,31 +139,4 @@ export async function writeStackConfig(outDir: string, env: Env = process.env, o
     alertmanagerConfig,
     templatesDir,
   };
-  if (settings.mode === 'compose') {
-    const grafanaDir = join(outDir, 'grafana');
-    await rm(grafanaDir, { recursive: true, force: true });
-    await cp(GRAFANA_DIR, grafanaDir, { recursive: true });
-    written.grafanaDir = grafanaDir;
-
-    const mount = (overrides.mountPath ?? outDir).replace(/\/+$/, '');
-    const promArgs = prometheusArgs({
-      configFile: `${mount}/prometheus/prometheus.yml`,
-      dataDir: '/prometheus',
-      host: '0.0.0.0',
-      port: containerPort('prometheus'),
-      externalUrl: settings.prometheusPublicUrl,
-    });
-    const amArgs = alertmanagerArgs({
-      configFile: `${mount}/alertmanager/alertmanager.yml`,
-      dataDir: '/alertmanager',
-      host: '0.0.0.0',
-      port: containerPort('alertmanager'),
-      externalUrl: settings.alertmanagerPublicUrl,
-    });
-    written.prometheusArgsFile = join(promDir, 'args');
-    written.alertmanagerArgsFile = join(amDir, 'args');
-    await writeFile(written.prometheusArgsFile, `${promArgs.join('\n')}\n`);
-    await writeFile(written.alertmanagerArgsFile, `${amArgs.join('\n')}\n`);
-  }
-  return written;
 }

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
@@ -193,7 +193,7 @@ describe('settings from the environment', () => {
     expect(() => publicUrl('grafana', 'compose', { PUBLIC_BASE_URL: 'lab.example.org' })).toThrow(/PUBLIC_BASE_URL/);
   });
 
-  it('writeStackConfig writes both configs with rules and templates (and Grafana in compose)', async () => {
+  it('writeStackConfig writes both configs with rules and templates', async () => {
     const out = tempDir();
     const w = await writeStackConfig(out, { MODE: 'compose', TELEGRAM_BOT_TOKEN: '42:abc', TELEGRAM_CHAT_ID: '-100123', PUBLIC_BASE_URL: 'http://lab.example' });
     expect(w.telegram).toBe(true);
@@ -201,14 +201,12 @@ describe('settings from the environment', () => {
     expect(w.settings.portalWebhookUrl).toBe('http://portal:8000/api/alerts/webhook');
     expect(readdirSync(w.rulesDir).sort()).toEqual(readdirSync(resolve(REPO_ROOT, 'infra/prometheus/rules')).filter((f) => f.endsWith('.yml')).sort());
     expect(readdirSync(w.templatesDir)).toContain('o11y.tmpl');
-    expect(existsSync(join(out, 'grafana/provisioning/datasources/datasources.yml'))).toBe(true);
     const am = parse(readFileSync(w.alertmanagerConfig, 'utf8')) as AmConfig;
     expect(am.receivers.map((r) => r.name)).toContain('telegram-and-inbox');
     expect(readFileSync(w.prometheusConfig, 'utf8')).toContain('--web.external-url=http://lab.example:9090');
 
     const embedded = await writeStackConfig(tempDir(), {}, { targets: { 'todo-api': '127.0.0.1:45678' } });
     expect(embedded.telegram).toBe(false);
-    expect(embedded.grafanaDir).toBeUndefined();
     expect(embedded.settings.portalWebhookUrl).toBe('http://127.0.0.1:8000/api/alerts/webhook');
     expect(readFileSync(embedded.prometheusConfig, 'utf8')).toContain('127.0.0.1:45678');
   });
@@ -228,18 +226,6 @@ describe('o11y-render (the CLI compose runs)', () => {
     const am = readFileSync(join(out, 'alertmanager/alertmanager.yml'), 'utf8');
     expect(am).toContain('api_url: http://fake:1');
     expect(readFileSync(join(out, 'prometheus/prometheus.yml'), 'utf8')).toContain('cockroachdb:8080');
-  });
-
-  it('writes the containers\' flags with the public URLs and the mount path', () => {
-    const out = tempDir();
-    const r = run(['--mode', 'compose', '--out', out, '--mount', '/config'], { PUBLIC_BASE_URL: 'https://lab.example' });
-    expect(r.status, r.stderr).toBe(0);
-    const prom = readFileSync(join(out, 'prometheus/args'), 'utf8').trim().split('\n');
-    expect(prom).toEqual(
-      expect.arrayContaining(['--config.file=/config/prometheus/prometheus.yml', '--web.listen-address=0.0.0.0:9090', '--web.external-url=https://lab.example:9090']),
-    );
-    const am = readFileSync(join(out, 'alertmanager/args'), 'utf8').trim().split('\n');
-    expect(am).toEqual(expect.arrayContaining(['--config.file=/config/alertmanager/alertmanager.yml', '--cluster.listen-address=', '--web.external-url=https://lab.example:9093']));
   });
 
   it('exits 1 with a clear message on bad settings and 2 on bad usage', () => {

@@ -154,9 +154,10 @@ class RequestHandler implements Dispatcher.DispatchHandler {
  * Sends the target request over undici keep-alive connections (one request at a time each, no
  * pipelining). Fire-and-forget: the caller is told of each completion and never waits, so a slow
  * target cannot slow the schedule. A due request takes an idle connection, or a new one (see
- * BUSY_UTILIZATION) up to `connections`; otherwise it waits here in FIFO order for the next to free up. Waiting requests are still in flight, and their latency counts
- * from the intended time. Picking an idle connection is O(1), unlike undici's Pool, which scans all
- * its connections per request.
+ * BUSY_UTILIZATION) up to `connections`; otherwise it waits here in FIFO order for the next to
+ * free up. Waiting requests are still in flight, and their latency counts from the intended time.
+ * Picking an idle connection is O(1), unlike undici's Pool, which scans all its connections per
+ * request.
  */
 export class Sender {
   inFlight = 0;

@@ -67,7 +67,7 @@ export class Shard {
     this.token = opts.token;
     this.sender = new Sender(opts.target, {
       timeoutMs: opts.timeoutMs,
-      // Opened on demand (see OPEN_AFTER_MS) up to the in-flight cap, but at most MAX_CONNECTIONS.
+      // Opened on demand (see BUSY_UTILIZATION) up to the in-flight cap, but at most MAX_CONNECTIONS.
       // Requests beyond it wait in the sender; their latency still counts from the intended send time.
       connections: Math.min(opts.maxInFlight, MAX_CONNECTIONS),
       userAgent: opts.userAgent,
