@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { RunSummary } from '../apps/load-generator/dist/api/wire.js';
 import { freePort } from '../test/helpers/ports.js';
+import { stopChild, waitFor } from '../test/helpers/process.js';
 
 // The built engine is measured (as it runs in production, worker threads included): `npm run bench` builds first.
 const engineModules = await Promise.all([import('../apps/load-generator/dist/engine/run.js'), import('../apps/load-generator/dist/engine/validate.js')]).catch(() => {
@@ -74,25 +75,16 @@ http {
   );
   const child: ChildProcess = spawn('/usr/sbin/nginx', ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], { stdio: 'ignore' });
   const url = `http://127.0.0.1:${port}/`;
-  for (let i = 0; i < 50; i++) {
-    try {
-      if ((await fetch(url)).ok) break;
-    } catch {
-      await sleep(100);
-    }
-    if (i === 49) throw new Error('nginx did not start');
-  }
+  await waitFor(url, 5000, () => {
+    if (child.exitCode !== null) throw new Error(`nginx exited with ${child.exitCode} (see ${dir}/error.log)`);
+  });
   return {
     url,
-    stop: () =>
-      new Promise<void>((r) => {
-        child.once('exit', () => {
-          rmSync(dir, { recursive: true, force: true });
-          r();
-        });
-        child.kill('SIGQUIT');
-        setTimeout(() => child.kill('SIGKILL'), 3000).unref();
-      }),
+    // SIGQUIT: nginx's graceful stop.
+    stop: async () => {
+      await stopChild(child, 'SIGQUIT');
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 }
 

@@ -9,11 +9,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
 import { freePort } from '../test/helpers/ports.ts';
 import { createTestDatabase } from '../test/helpers/postgres.ts';
-import { waitFor } from '../test/helpers/process.ts';
+import { REPO_ROOT as ROOT, stopChild, waitFor } from '../test/helpers/process.ts';
 
 interface CannonResult {
   requests: { average: number; total: number };
@@ -33,7 +32,6 @@ interface CannonOptions {
 }
 const autocannon = createRequire(import.meta.url)('autocannon') as (o: CannonOptions) => Promise<CannonResult>;
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const quick = process.argv.includes('--quick');
 const T = quick
   ? { warmup: 1, run: 3, rounds: 1, soak: 5, rate: 4 }
@@ -65,13 +63,7 @@ async function startProcess(args: string[], env: Record<string, string>, readyPa
     child,
     url,
     stderr: () => err,
-    stop: () =>
-      new Promise((res) => {
-        if (child.exitCode !== null) return res();
-        child.once('exit', () => res());
-        child.kill('SIGTERM');
-        setTimeout(() => child.kill('SIGKILL'), 5000).unref();
-      }),
+    stop: () => stopChild(child).then(() => undefined),
   };
 }
 

@@ -29,21 +29,24 @@ export async function startApp(
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-  const spawned: Spawned = {
-    child,
-    output: () => out,
-    stop: (signal = 'SIGTERM') =>
-      new Promise((res) => {
-        if (child.exitCode !== null || child.signalCode !== null) return res(child.exitCode);
-        child.once('exit', (code) => res(code));
-        child.kill(signal);
-        setTimeout(() => child.kill('SIGKILL'), 5000).unref();
-      }),
-  };
+  const spawned: Spawned = { child, output: () => out, stop: (signal) => stopChild(child, signal) };
   await waitFor(readyUrl, timeoutMs, () => {
     if (child.exitCode !== null) throw new Error(`${app} exited with ${child.exitCode}:\n${out}`);
   });
   return spawned;
+}
+
+/**
+ * Ends a child process and waits for its exit code: `signal` first, SIGKILL after 5 s. A process
+ * that already ended (by itself or by a signal) resolves at once.
+ */
+export function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+  return new Promise((res) => {
+    if (child.exitCode !== null || child.signalCode !== null) return res(child.exitCode);
+    child.once('exit', (code) => res(code));
+    child.kill(signal);
+    setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+  });
 }
 
 /** Polls a URL until it answers 2xx, with a bounded number of tries. */

@@ -19,13 +19,6 @@ export interface AppDeps {
   logger?: Logger;
 }
 
-declare module 'fastify' {
-  interface FastifyInstance {
-    /** The run manager (the engine behind the REST API). */
-    loadgen: RunManager;
-  }
-}
-
 /** The load generator's HTTP server: REST API, SSE, OpenAPI, health, metrics, the web UI and /ws. */
 export async function buildApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
   const registry = deps.registry ?? createRegistry();
@@ -53,7 +46,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(telemetryPlugin, { registry, tracer });
   registerHealth(app);
   const manager = new RunManager({
-    limits: { allowlist: config.allowlist, maxRate: config.maxRate, maxDuration: config.maxDuration, traceSampleRatio: config.traceSampleRatio },
+    limits: config,
     maxActiveRuns: config.maxActiveRuns,
     dataDir: config.dataDir,
     registry,
@@ -62,7 +55,6 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     log: app.log,
   });
   await manager.init();
-  app.decorate('loadgen', manager);
   app.addHook('preClose', async () => manager.shutdown());
   await app.register(apiRoutes, { manager, config });
   app.get('/openapi.json', { schema: { hide: true } as Record<string, unknown> }, async () => app.swagger());

@@ -33,7 +33,7 @@ export interface Config {
   traceSampleRatio: number;
 }
 
-export function toConfig(raw: RawConfig): Config {
+function toConfig(raw: RawConfig): Config {
   const maxDuration = parseDuration(raw.MAX_DURATION);
   const problems: string[] = [];
   if (maxDuration === undefined || maxDuration <= 0) problems.push(`MAX_DURATION: not a duration (got ${JSON.stringify(raw.MAX_DURATION)})`);

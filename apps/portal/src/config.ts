@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { ConfigError, defaultDataDir, loadConfig, SERVICES, type Mode, type ServiceInfo } from '@o11y/platform';
+import { ConfigError, defaultDataDir, internalUrlEnv, loadConfig, SERVICES, type Mode, type ServiceInfo } from '@o11y/platform';
 
 /** The portal's environment. Per-service variables (URL, port, internal URL) are read by `servicesConfig`. */
 export const ConfigSchema = Type.Object({
@@ -31,11 +31,6 @@ export interface ServiceTarget {
 
 export interface PortalConfig extends BaseConfig {
   services: ServiceTarget[];
-}
-
-/** `TODO_API_URL` → `TODO_API_INTERNAL_URL`, `LOADGEN_URL` → `LOADGEN_INTERNAL_URL`. */
-export function internalUrlEnv(service: ServiceInfo): string {
-  return `${service.urlEnv.replace(/_URL$/, '')}_INTERNAL_URL`;
 }
 
 function parseUrl(name: string, raw: string, problems: string[]): string | null {

@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SERVICES } from '@o11y/platform';
+import { internalUrlEnv, SERVICES } from '@o11y/platform';
 import { createLogger, createRegistry } from '@o11y/telemetry';
 import { buildApp } from '../src/app.js';
-import { internalUrlEnv, readConfig } from '../src/config.js';
+import { readConfig } from '../src/config.js';
 
 /** Every service's internal URL set to "none" (not polled), so a test probes only what it names. */
 export function nothingPolled(): Record<string, string> {

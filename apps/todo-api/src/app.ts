@@ -14,7 +14,7 @@ import { createTokenService } from './auth/tokens.js';
 import type { Config } from './config.js';
 import { connectDatabase, type ConnectOptions } from './db/connect.js';
 import { Database } from './db/database.js';
-import { DatabaseUnavailableError, isUnavailable, sqlState, type Driver } from './db/driver.js';
+import { isUnavailable, sqlState, type Driver } from './db/driver.js';
 import { TasksRepository } from './db/tasks.js';
 import { UsersRepository } from './db/users.js';
 import { FaultController } from './faults/controller.js';
@@ -103,7 +103,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   registerJsonErrors(app);
-  if (telemetry && tracer) await app.register(telemetryPlugin, { registry, tracer });
+  if (tracer) await app.register(telemetryPlugin, { registry, tracer });
   await app.register(rateLimit, {
     global: false,
     onExceeded: () => metrics.logins.inc({ result: 'rate_limited' }),
@@ -135,7 +135,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
     // A lost database is the one server-side failure a client should see as "try again later":
     // 503 JSON rather than the generic 500. Anything else is rethrown to the JSON error handler.
     api.setErrorHandler(async (err, _request, reply) => {
-      if (err instanceof DatabaseUnavailableError || isUnavailable(err)) {
+      if (isUnavailable(err)) {
         return reply.code(503).header('retry-after', '5').send({ error: 'Database unavailable, try again shortly' });
       }
       // SQLSTATE class 22 (data exception) is input the schemas let through but the database

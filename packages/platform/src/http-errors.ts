@@ -49,7 +49,9 @@ export function registerJsonErrors(app: FastifyInstance): void {
     }
     const status = err.statusCode ?? 500;
     if (status >= 400 && status < 500) {
-      return reply.code(status).send({ error: err.message });
+      // Input errors the apps throw themselves may name their field, as validation errors do.
+      const field = (err as { field?: unknown }).field;
+      return reply.code(status).send({ error: err.message, ...(typeof field === 'string' && field ? { field } : {}) });
     }
     request.log.error({ err }, 'unhandled error');
     return reply.code(status >= 500 ? status : 500).send({ error: 'Internal server error' });

@@ -4,4 +4,4 @@ export { registerHealth, type ReadinessCheck } from './health.js';
 export { fieldOf, registerJsonErrors, type ErrorBody } from './http-errors.js';
 export { defaultDataDir, REPO_ROOT } from './paths.js';
 export { pickUiPath } from './ui-path.js';
-export { SERVICES, embeddedPort, serviceById, type Mode, type Section, type ServiceInfo } from './services.js';
+export { internalUrlEnv, SERVICES, serviceById, type Mode, type Section, type ServiceInfo } from './services.js';

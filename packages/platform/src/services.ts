@@ -148,14 +148,16 @@ export const SERVICES: readonly ServiceInfo[] = [
   },
 ];
 
+/**
+ * The variable that overrides how the other services reach this one (server to server):
+ * `TODO_API_URL` → `TODO_API_INTERNAL_URL`, `LOADGEN_URL` → `LOADGEN_INTERNAL_URL`.
+ */
+export function internalUrlEnv(service: ServiceInfo): string {
+  return `${service.urlEnv.replace(/_URL$/, '')}_INTERNAL_URL`;
+}
+
 export function serviceById(id: string): ServiceInfo {
   const s = SERVICES.find((x) => x.id === id);
   if (!s) throw new Error(`unknown service ${id}`);
   return s;
-}
-
-/** The port a service listens on in embedded mode, honouring its override variable. */
-export function embeddedPort(service: ServiceInfo, env: Record<string, string | undefined> = process.env): number {
-  const raw = env[service.portEnv];
-  return raw ? Number(raw) : service.port;
 }

@@ -1,4 +1,4 @@
-import { SERVICES, serviceById, type Mode, type ServiceInfo } from '@o11y/platform';
+import { internalUrlEnv, SERVICES, serviceById, type Mode, type ServiceInfo } from '@o11y/platform';
 
 export type Env = Record<string, string | undefined>;
 
@@ -47,11 +47,6 @@ export function publicUrl(id: string, mode: Mode, env: Env): string {
   const base = new URL(env.PUBLIC_BASE_URL ? checkUrl('PUBLIC_BASE_URL', env.PUBLIC_BASE_URL) : 'http://localhost');
   base.port = String(port);
   return base.origin;
-}
-
-/** `TODO_API_URL` → `TODO_API_INTERNAL_URL` (the portal's convention). */
-export function internalUrlEnv(service: ServiceInfo): string {
-  return `${service.urlEnv.replace(/_URL$/, '')}_INTERNAL_URL`;
 }
 
 /**

@@ -3,7 +3,7 @@
  * packages, installed by .ci/run). Used by this package's tests and by test/e2e-alerts.test.ts.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { waitFor } from '../../../test/helpers/process.ts';
+import { stopChild, waitFor } from '../../../test/helpers/process.ts';
 import { alertmanagerArgs, BINARY_NAMES, findBinary, prometheusArgs } from '@o11y/stack';
 
 export type BinaryKind = keyof typeof BINARY_NAMES;
@@ -45,13 +45,7 @@ async function startServer(bin: string, args: string[], url: string, name: strin
     url,
     child,
     output: () => out,
-    stop: () =>
-      new Promise<void>((res) => {
-        if (child.exitCode !== null || child.signalCode !== null) return res();
-        child.once('exit', () => res());
-        child.kill('SIGTERM');
-        setTimeout(() => child.kill('SIGKILL'), 5000).unref();
-      }),
+    stop: () => stopChild(child).then(() => undefined),
   };
   try {
     await waitFor(`${url}/-/ready`, 30_000, () => {

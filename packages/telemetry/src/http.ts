@@ -1,8 +1,8 @@
-import { propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
+import { propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span, type SpanContext, type Tracer } from '@opentelemetry/api';
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Logger } from 'pino';
-import { Gauge, Histogram, type Registry } from 'prom-client';
+import { Gauge, Histogram, type LabelValues, type Registry } from 'prom-client';
 import { renderMetrics } from './exposition.js';
 
 /** OpenTelemetry's advisory buckets for http.server.request.duration, in seconds; 0.5 is a bound. */
@@ -32,6 +32,12 @@ export function createHttpMetrics(registry: Registry): HttpMetrics {
       registers: [registry],
     }),
   };
+}
+
+/** Observes a value, with the span's trace id as exemplar when the span is sampled. */
+export function observeTraced<T extends string>(histogram: Histogram<T>, labels: LabelValues<T>, value: number, span: SpanContext | undefined): void {
+  if (span && span.traceFlags & 1) histogram.observe({ labels, value, exemplarLabels: { trace_id: span.traceId } as never });
+  else histogram.observe({ labels, value });
 }
 
 export interface TelemetryPluginOptions {
@@ -118,13 +124,7 @@ const plugin: FastifyPluginAsync<TelemetryPluginOptions> = async (app: FastifyIn
     span.end();
     const path = pathOf(request.url);
     if (quiet.has(path)) return done();
-    const labels = { method: request.method, route, status_code: String(status) };
-    const sc = span.spanContext();
-    if (sc.traceFlags & 1) {
-      metrics.duration.observe({ labels, value: seconds, exemplarLabels: { trace_id: sc.traceId } as never });
-    } else {
-      metrics.duration.observe({ labels, value: seconds });
-    }
+    observeTraced(metrics.duration, { method: request.method, route, status_code: String(status) }, seconds, span.spanContext());
     request.log.info({ method: request.method, route, path, status_code: status, duration_ms: Math.round(seconds * 1e6) / 1e3 }, 'request');
     done();
   });

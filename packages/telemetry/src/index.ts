@@ -2,6 +2,7 @@ export { renderMetrics, wantsOpenMetrics, type Exposition } from './exposition.j
 export {
   createHttpMetrics,
   HTTP_DURATION_BUCKETS,
+  observeTraced,
   routeOf,
   telemetryPlugin,
   UNMATCHED_ROUTE,

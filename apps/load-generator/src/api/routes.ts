@@ -9,7 +9,6 @@ import { PROFILES, buildProfile, sampleCurve } from '../profiles/registry.js';
 import { parseDuration } from '@o11y/platform';
 import { scenarios, setFault } from '../scenarios.js';
 import { seriesCsv } from './report.js';
-import { sendInputError } from './respond.js';
 import {
   ErrorSchema,
   IdParams,
@@ -47,12 +46,8 @@ export const apiRoutes: FastifyPluginAsync<RoutesOptions> = async (root: Fastify
       },
     },
     async (request, reply) => {
-      try {
-        const run = manager.create(request.body as RunRequest);
-        return reply.code(201).send({ id: run.id });
-      } catch (err) {
-        return sendInputError(reply, err);
-      }
+      const run = manager.create(request.body as RunRequest);
+      return reply.code(201).send({ id: run.id });
     },
   );
 
@@ -127,17 +122,13 @@ export const apiRoutes: FastifyPluginAsync<RoutesOptions> = async (root: Fastify
   app.post(
     '/api/profiles/preview',
     { schema: { tags: ['profiles'], summary: 'r(t) sampled for a preview chart (≤ 600 points)', body: PreviewBodySchema, response: { 200: PreviewSchema, 400: ErrorSchema } } },
-    async (request, reply) => {
-      try {
-        const b = request.body;
-        if (!(b.rate > 0) || b.rate > config.maxRate) throw new InputError('rate', `rate must be > 0 and ≤ MAX_RATE (${config.maxRate})`);
-        const duration = parseDuration(b.duration);
-        if (duration === undefined || duration <= 0 || duration > config.maxDuration) throw new InputError('duration', `duration must be a positive duration ≤ MAX_DURATION (${config.maxDuration} s)`);
-        const { curve } = buildProfile({ profile: b.profile, rate: b.rate, duration, options: b.profile_options, seed: b.seed ?? randomSeed(), maxRate: config.maxRate });
-        return { points: sampleCurve(curve, duration) };
-      } catch (err) {
-        return sendInputError(reply, err);
-      }
+    async (request) => {
+      const b = request.body;
+      if (!(b.rate > 0) || b.rate > config.maxRate) throw new InputError('rate', `rate must be > 0 and ≤ MAX_RATE (${config.maxRate})`);
+      const duration = parseDuration(b.duration);
+      if (duration === undefined || duration <= 0 || duration > config.maxDuration) throw new InputError('duration', `duration must be a positive duration ≤ MAX_DURATION (${config.maxDuration} s)`);
+      const { curve } = buildProfile({ profile: b.profile, rate: b.rate, duration, options: b.profile_options, seed: b.seed ?? randomSeed(), maxRate: config.maxRate });
+      return { points: sampleCurve(curve, duration) };
     },
   );
 
@@ -170,15 +161,11 @@ export const apiRoutes: FastifyPluginAsync<RoutesOptions> = async (root: Fastify
       const body = (request.body ?? {}) as { fault?: boolean; rate?: number; duration?: number | string };
       const req: RunRequest = { ...scenario.run, ...(body.rate !== undefined ? { rate: body.rate } : {}), ...(body.duration !== undefined ? { duration: body.duration } : {}) };
       const fault = scenario.fault && body.fault !== false ? scenario.fault : undefined;
-      try {
-        const run = manager.create(req, {
-          scenario: scenario.id,
-          ...(fault ? { beforeStart: () => setFault(config, fault), afterEnd: () => setFault(config, null) } : {}),
-        });
-        return reply.code(201).send({ id: run.id, scenario: scenario.id, alert: scenario.alert });
-      } catch (err) {
-        return sendInputError(reply, err);
-      }
+      const run = manager.create(req, {
+        scenario: scenario.id,
+        ...(fault ? { beforeStart: () => setFault(config, fault), afterEnd: () => setFault(config, null) } : {}),
+      });
+      return reply.code(201).send({ id: run.id, scenario: scenario.id, alert: scenario.alert });
     },
   );
 };

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { loadConfig, parseDuration } from '@o11y/platform';
-import { ConfigSchema, toConfig } from '../config.js';
+import { parseDuration } from '@o11y/platform';
+import { readConfig } from '../config.js';
 import type { RunRequest, RunSummary, SeriesPoint } from '../api/wire.js';
 import { Run } from '../engine/run.js';
 import { validateRunRequest } from '../engine/validate.js';
@@ -185,8 +185,7 @@ async function main(argv: string[], io: CliIO): Promise<number> {
     seed: num(values.seed, '--seed'),
     auth,
   };
-  const config = toConfig(loadConfig(ConfigSchema, io.env));
-  const spec = validateRunRequest(req, { allowlist: config.allowlist, maxRate: config.maxRate, maxDuration: config.maxDuration, traceSampleRatio: config.traceSampleRatio }, `cli-${Date.now().toString(36)}`);
+  const spec = validateRunRequest(req, readConfig(io.env), `cli-${Date.now().toString(36)}`);
   if (values.threads !== undefined) spec.threads = Math.max(1, Number(values.threads) || 1);
   const run = new Run(spec);
   run.on('progress', ({ point }: { point: SeriesPoint }) => io.err(`${progressLine(point)}\n`));

@@ -7,7 +7,6 @@ import type { AuthInput } from '../api/wire.js';
  */
 export class TokenHelper {
   token: string | undefined;
-  logins = 0;
   private refreshing: Promise<void> | undefined;
   private readonly refreshedFor = new Set<string>();
   private lastRefresh = 0;
@@ -19,7 +18,6 @@ export class TokenHelper {
   ) {}
 
   async login(): Promise<string> {
-    this.logins++;
     let res: Response;
     try {
       res = await fetch(this.auth.login_url, {

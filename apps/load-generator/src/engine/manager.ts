@@ -39,14 +39,14 @@ export class RunManager {
 
   constructor(private readonly opts: ManagerOptions) {
     this.store = new RunStore(opts.dataDir);
-    this.metrics = new LoadgenMetrics(opts.registry, () => [...this.active.values()]);
+    this.metrics = new LoadgenMetrics(opts.registry, () => this.activeRuns());
   }
 
   async init(): Promise<void> {
     this.finished = await this.store.load();
   }
 
-  activeRuns(): Run[] {
+  private activeRuns(): Run[] {
     return [...this.active.values()];
   }
 

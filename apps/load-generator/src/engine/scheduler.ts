@@ -21,11 +21,6 @@ export class Schedule {
     this.total = curve.integral(duration);
   }
 
-  /** Number of requests the whole schedule (all shards) holds. */
-  get expected(): number {
-    return Math.ceil(this.total - 1e-9);
-  }
-
   /** The next intended send time in seconds, or undefined when the schedule is over. */
   next(): number | undefined {
     const target = this.k;

@@ -100,11 +100,10 @@ class RequestHandler implements Dispatcher.DispatchHandler {
   constructor(
     private readonly sender: Sender,
     readonly traceparent: string,
-    readonly authorization: string | undefined,
     /** When it asked for a connection (the wait for one counts against the timeout). */
     readonly queuedAt: number,
     readonly intendedMs: number,
-    private readonly token: string | undefined,
+    readonly token: string | undefined,
     private readonly span: Span | undefined,
   ) {}
 
@@ -143,11 +142,6 @@ class RequestHandler implements Dispatcher.DispatchHandler {
     }
     this.sender.finished(this, 0, cls);
   }
-
-  /** Tells the completion callback (called once by the sender). */
-  report(done: Completion, status: number, error: ErrorClass | undefined): void {
-    done(status, error, this.sentAt || this.queuedAt, this.token, this.intendedMs);
-  }
 }
 
 /**
@@ -168,9 +162,11 @@ export class Sender {
   private connecting = 0;
   private readonly busy: () => boolean;
   private closed = false;
-  private readonly baseHeaders: string[];
+  /** The request headers, the last value (traceparent) set per request; the same plus authorization. */
   private readonly headers: string[];
   private readonly authHeaders: string[];
+  /** `Bearer <token>` of the last token seen (tokens change only on a re-login). */
+  private bearer = { token: '', value: '' };
   private readonly ids = new IdSource();
   private readonly host: string;
   private readonly body: Buffer | undefined;
@@ -189,8 +185,7 @@ export class Sender {
       connect: { timeout: Math.min(opts.timeoutMs, 30_000) },
     };
     const headers: Record<string, string> = { 'user-agent': opts.userAgent, ...target.headers };
-    this.baseHeaders = Object.entries(headers).flat();
-    this.headers = [...this.baseHeaders, 'traceparent', ''];
+    this.headers = [...Object.entries(headers).flat(), 'traceparent', ''];
     this.authHeaders = [...this.headers, 'authorization', ''];
     this.host = new URL(target.url).host;
     this.body = target.body === undefined ? undefined : Buffer.from(target.body);
@@ -219,7 +214,7 @@ export class Sender {
       traceparent = this.ids.traceparent(sampled);
     }
     this.inFlight++;
-    const handler = new RequestHandler(this, traceparent, token === undefined ? undefined : `Bearer ${token}`, this.opts.now(), intendedMs, token, span);
+    const handler = new RequestHandler(this, traceparent, this.opts.now(), intendedMs, token, span);
     const client = this.idle.pop() ?? (this.mayOpen() ? this.open() : undefined);
     if (client) this.dispatch(client, handler);
     else this.waiting.push(handler);
@@ -229,7 +224,7 @@ export class Sender {
   finished(handler: RequestHandler, status: number, error: ErrorClass | undefined): void {
     this.inFlight--;
     this.release(handler.client);
-    handler.report(this.opts.done, status, error);
+    this.opts.done(status, error, handler.sentAt || handler.queuedAt, handler.token, handler.intendedMs);
   }
 
   private open(): Client {
@@ -284,9 +279,13 @@ export class Sender {
     handler.sentAt = this.opts.now();
     // One header array for all requests: undici copies the headers into the request it builds
     // before dispatch returns, so only the per-request values change.
-    const headers = handler.authorization === undefined ? this.headers : this.authHeaders;
-    headers[this.baseHeaders.length + 1] = handler.traceparent;
-    if (handler.authorization !== undefined) headers[this.baseHeaders.length + 3] = handler.authorization;
+    const { token } = handler;
+    const headers = token === undefined ? this.headers : this.authHeaders;
+    headers[this.headers.length - 1] = handler.traceparent;
+    if (token !== undefined) {
+      if (token !== this.bearer.token) this.bearer = { token, value: `Bearer ${token}` };
+      headers[headers.length - 1] = this.bearer.value;
+    }
     try {
       client.dispatch({ path: this.target.path, method: this.target.method, headers, body: this.body }, handler);
     } catch (err) {

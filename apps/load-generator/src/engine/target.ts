@@ -55,15 +55,19 @@ export function normalizeHeaders(input: Record<string, unknown> | string | undef
   return out;
 }
 
-/** Host names as the allowlist compares them: lower case, IPv6 without brackets. */
+/** A host name as the allowlist compares it: lower case, IPv6 without brackets. */
+export function normalizeHost(host: string): string {
+  return host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+}
+
 export function hostOf(url: URL): string {
-  return url.hostname.toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  return normalizeHost(url.hostname);
 }
 
 /** 403 unless the URL's host is in TARGET_ALLOWLIST ("*" allows any host). */
 export function checkAllowed(url: URL, allowlist: readonly string[], field: string): void {
   const host = hostOf(url);
-  const allowed = allowlist.map((h) => h.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1')).filter(Boolean);
+  const allowed = allowlist.map(normalizeHost).filter(Boolean);
   if (allowed.includes('*') || allowed.includes(host)) return;
   throw new InputError(
     field,

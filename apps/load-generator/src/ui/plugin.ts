@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
+import { hostOf, normalizeHost } from '../engine/target.js';
 
 /** `apps/load-generator/dist/public`, from both src/ui (tests) and dist/ui (built). */
 export const DEFAULT_PUBLIC_DIR = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../dist/public');
@@ -39,10 +40,6 @@ class HttpError extends Error {
   }
 }
 
-function hostOf(url: URL): string {
-  return url.hostname.toLowerCase().replace(/^\[(.*)\]$/, '$1');
-}
-
 /**
  * The load generator's web page, plus two small helpers for it:
  * - `GET /api/ui/config` → `{todo_api_url}` (the browser cannot know the todo API's address);
@@ -53,9 +50,7 @@ function hostOf(url: URL): string {
 export const uiPlugin: FastifyPluginAsync<UiPluginOptions> = async (app, opts) => {
   const root = opts.publicDir ?? DEFAULT_PUBLIC_DIR;
   const todoApiUrl = opts.todoApiUrl?.replace(/\/+$/, '') ?? null;
-  const allowlist = (opts.allowlist ?? ['localhost', '127.0.0.1', '::1', ...(todoApiUrl ? [hostOf(new URL(todoApiUrl))] : [])]).map((h) =>
-    h.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1'),
-  );
+  const allowlist = (opts.allowlist ?? ['localhost', '127.0.0.1', '::1', ...(todoApiUrl ? [hostOf(new URL(todoApiUrl))] : [])]).map(normalizeHost);
   const loginTimeoutMs = opts.loginTimeoutMs ?? 10_000;
 
   app.get('/api/ui/config', async () => ({ todo_api_url: todoApiUrl }));

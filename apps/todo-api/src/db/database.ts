@@ -1,6 +1,6 @@
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, type Context, type Tracer } from '@opentelemetry/api';
 import type { ReadinessCheck } from '@o11y/platform';
-import type { Logger } from '@o11y/telemetry';
+import { observeTraced, type Logger } from '@o11y/telemetry';
 import type { AppMetrics, DbOperation } from '../telemetry/metrics.js';
 import { DatabaseUnavailableError, describeError, isUnavailable, sqlState, type Driver } from './driver.js';
 
@@ -37,10 +37,6 @@ export class Database {
     private readonly options: DatabaseOptions,
   ) {
     options.metrics?.databaseUp.set(1);
-  }
-
-  get isUp(): boolean {
-    return this.up;
   }
 
   /** Runs one statement; its span is a child of `parent` (the request's trace context), if given. */
@@ -86,12 +82,7 @@ export class Database {
       throw err;
     } finally {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      if (metrics) {
-        const labels = { operation: st.operation, table: st.table };
-        const sc = span?.spanContext();
-        if (sc && sc.traceFlags & 1) metrics.dbDuration.observe({ labels, value: seconds, exemplarLabels: { trace_id: sc.traceId } as never });
-        else metrics.dbDuration.observe({ labels, value: seconds });
-      }
+      if (metrics) observeTraced(metrics.dbDuration, { operation: st.operation, table: st.table }, seconds, span?.spanContext());
       span?.end();
     }
   }
@@ -128,23 +119,21 @@ export class Database {
     await this.driver.close();
   }
 
+  /** The gauge follows `up`, so it changes only on a transition (not on every statement). */
   private markUp(): void {
-    if (!this.up) {
-      this.up = true;
-      this.options.logger.info({ database: this.driver.target.address }, 'database reachable again');
-    }
+    if (this.up) return;
+    this.up = true;
+    this.options.logger.info({ database: this.driver.target.address }, 'database reachable again');
     this.options.metrics?.databaseUp.set(1);
   }
 
   private markDown(err: unknown): void {
-    const message = describeError(err);
-    if (this.up) {
-      this.options.logger.error(
-        { database: this.driver.target.address, err: message },
-        'database unreachable: requests get 503 until it returns (reconnects automatically)',
-      );
-    }
+    if (!this.up) return;
     this.up = false;
+    this.options.logger.error(
+      { database: this.driver.target.address, err: describeError(err) },
+      'database unreachable: requests get 503 until it returns (reconnects automatically)',
+    );
     this.options.metrics?.databaseUp.set(0);
   }
 }
