@@ -5,6 +5,10 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Tracer } from '@opentelemetry/api';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 
 export interface OtlpAttr {
   key: string;
@@ -73,4 +77,16 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
         server.close(() => r());
       }),
   };
+}
+
+/**
+ * A tracer whose spans go to `receiver` over OTLP/HTTP as each one ends, for in-process tests
+ * (`startTracing` is once per process and reads the OTEL_* variables; this one is not global).
+ */
+export function otlpTracer(receiver: OtlpReceiver, serviceName: string): { tracer: Tracer; shutdown(): Promise<void> } {
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': serviceName }),
+    spanProcessors: [new SimpleSpanProcessor(new OTLPTraceExporter({ url: `${receiver.url}/v1/traces` }))],
+  });
+  return { tracer: provider.getTracer(serviceName), shutdown: () => provider.shutdown() };
 }
