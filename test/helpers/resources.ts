@@ -1,4 +1,4 @@
-import { expect, vi } from 'vitest';
+import { expect } from 'vitest';
 
 /**
  * Kinds of `process.getActiveResourcesInfo()` entries that are requests in passing, not things an
@@ -18,6 +18,23 @@ export function activeResources(): Record<string, number> {
   return counts;
 }
 
+/**
+ * The resources this process holds when nothing is in passing: the fewest of each kind over a few
+ * looks 50 ms apart. The test runner itself arms short timers now and then (vitest batches its
+ * task updates behind a setTimeout); a baseline that caught one would hide a timer leaked later.
+ */
+export async function baseline(looks = 6): Promise<Record<string, number>> {
+  let min = activeResources();
+  for (let i = 1; i < looks; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    const now = activeResources();
+    const next: Record<string, number> = {};
+    for (const kind of Object.keys(min)) next[kind] = Math.min(min[kind] ?? 0, now[kind] ?? 0);
+    min = next;
+  }
+  return Object.fromEntries(Object.entries(min).filter(([, n]) => n > 0));
+}
+
 /** What `after` holds beyond `before`, by kind ({} when nothing was left behind). */
 export function leftBehind(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
   const extra: Record<string, number> = {};
@@ -30,8 +47,14 @@ export function leftBehind(before: Record<string, number>, after: Record<string,
 /**
  * Waits (bounded) until nothing beyond `before` is active: sockets and servers take a turn or
  * two of the event loop to finish closing, while a timer or socket that was never released stays,
- * and fails the test with what it is.
+ * and fails the test with what it is. (Not vi.waitFor: its own timeout and interval timers would be
+ * counted as Timeouts left behind. Each pause here has fired before the next look.)
  */
-export async function expectReleased(before: Record<string, number>, timeout = 5000): Promise<void> {
-  await vi.waitFor(() => expect(leftBehind(before, activeResources())).toEqual({}), { timeout, interval: 50 });
+export async function expectReleased(before: Record<string, number>, timeoutMs = 2000): Promise<void> {
+  let extra = leftBehind(before, activeResources());
+  for (let waited = 0; Object.keys(extra).length > 0 && waited < timeoutMs; waited += 50) {
+    await new Promise((r) => setTimeout(r, 50));
+    extra = leftBehind(before, activeResources());
+  }
+  expect(extra).toEqual({});
 }

@@ -1,7 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import { activeResources, expectReleased } from '../../../test/helpers/resources.ts';
+import { activeResources, baseline, expectReleased } from '../../../test/helpers/resources.ts';
 import { newUser, postgresql, startTestApp } from './helpers.ts';
 
 describe('app.close()', () => {
@@ -11,7 +11,7 @@ describe('app.close()', () => {
   it('releases everything the app started: DB pool and monitor, server, sockets', async () => {
     const db = await postgresql.create();
     dispose = db.dispose;
-    const before = activeResources();
+    const before = await baseline();
 
     // The DB monitor runs every 50 ms here, so it is surely running while we look.
     const app = await startTestApp(db.env, { dbCheckIntervalMs: 50 });
