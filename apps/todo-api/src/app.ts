@@ -3,7 +3,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Tracer } from '@opentelemetry/api';
-import { registerHealth, registerJsonErrors } from '@o11y/platform';
+import { registerHealth, registerJsonErrors, strictBodySchemaController } from '@o11y/platform';
 import { createLogger, createRegistry, fastifyLogging, startTracing, telemetryPlugin, type Logger } from '@o11y/telemetry';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { DestinationStream } from 'pino';
@@ -92,6 +92,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
   const app = Fastify({
     ...fastifyLogging(logger),
     bodyLimit: 1024 * 1024,
+    // JSON bodies are typed strictly ({"title": 12345} → 400 naming title), query strings coerce (?limit=5).
+    schemaController: strictBodySchemaController(),
     ajv: {
       customOptions: {
         // Unknown fields are rejected where a schema says additionalProperties: false (faults),

@@ -5,3 +5,4 @@ export { fieldOf, registerJsonErrors, type ErrorBody } from './http-errors.js';
 export { defaultDataDir, REPO_ROOT } from './paths.js';
 export { pickUiPath } from './ui-path.js';
 export { internalUrlEnv, SERVICES, serviceById, type Mode, type Section, type ServiceInfo } from './services.js';
+export { strictBodySchemaController } from './validation.js';

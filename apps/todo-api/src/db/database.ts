@@ -107,11 +107,13 @@ export class Database {
     }
   }
 
-  /** Keeps todo_database_up current even when no request touches the database. */
+  /**
+   * Keeps todo_database_up current even when no request touches the database. The timer is not
+   * unref'd: close() clears it, and one left running must show (it keeps the process alive).
+   */
   startMonitor(): void {
     const every = this.options.checkIntervalMs ?? 5000;
     this.timer = setInterval(() => void this.check(), every);
-    this.timer.unref();
   }
 
   async close(): Promise<void> {
