@@ -121,6 +121,8 @@ describe('drill catalogue', () => {
       const share = faultOf('cpu-hog', seed).cpu_hog?.share as number;
       expect(share).toBeGreaterThanOrEqual(0.3);
       expect(share).toBeLessThanOrEqual(0.7);
+      expect(String(share)).toMatch(/^0\.\d{1,2}$/); // a round number, as a person would write it
+      expect(String(faultOf('error-burst', seed).error?.probability)).toMatch(/^0\.\d{1,2}$/);
       expect(generateDrill('memory-leak', seed, CONTEXT).duration_s).toBe(FAULT_TTL_S);
     }
   });

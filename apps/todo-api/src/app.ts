@@ -82,7 +82,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
     faults: statementFaults(faults),
     checkIntervalMs: deps.dbCheckIntervalMs,
   });
-  faults.onChange(() => db.connectionLimitChanged());
+  faults.onChange(() => db.poolFaultChanged());
   const users = new UsersRepository(db);
   const tasks = new TasksRepository(db);
   const tokens = createTokenService(jwtSecret, config.jwtTtlSeconds);

@@ -112,6 +112,20 @@ describe.each(DATABASES)('database faults on $name', (factory) => {
     expect(sample(cleared, 'db_client_connection_pending_requests')).toBe(0);
   });
 
+  it('gives held connections back and lets queued statements in at once when the pool limit ends', async () => {
+    await h.put({ pool_limit: { max_connections: 1, hold_ms: 10_000 } });
+    let finished = 0;
+    const requests = Promise.all(Array.from({ length: 3 }, () => list().then((r) => (finished++, r))));
+    await expect.poll(async () => sample(await h.metrics(), 'db_client_connection_pending_requests'), { timeout: 10_000, interval: 50 }).toBeGreaterThanOrEqual(1);
+    expect(finished).toBe(0); // the one connection is held for 10 s after each statement
+    const cleared = performance.now();
+    await h.clear();
+    expect((await requests).map((r) => r.statusCode)).toEqual([200, 200, 200]);
+    // Six statements would have kept them for a minute behind 10 s holds.
+    expect(performance.now() - cleared).toBeLessThan(9_000);
+    expect(sample(await h.metrics(), 'db_client_connections{state="used"}')).toBe(0);
+  });
+
   it('simulates an outage: 503 and not ready like a lost server, and recovers by itself when the ttl ends', async () => {
     const put = await h.put({ db_outage: { ttl_s: 1.5, hidden: true } });
     expect(put.json().db_outage.expires_at).toBeDefined();

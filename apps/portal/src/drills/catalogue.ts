@@ -41,8 +41,9 @@ export const DRILLS: readonly DrillDefinition[] = [
           { en: `Look at ${route.key}.`, ru: `Посмотрите на ${route.key}.` },
         ],
         evidence: evidence([
-          ['route_p99', { en: `${route.key}: ${ms}–${ms + Math.round(ms / 5)} ms more than before; the other routes as before.`, ru: `${route.key}: на ${ms}–${ms + Math.round(ms / 5)} мс больше, чем раньше; остальные как были.` }],
-          ['db_op_p99', { en: 'As before: not the database.', ru: 'Как раньше: не БД.' }],
+          ['route_p50', { en: `${route.key}: ${ms}–${ms + Math.round(ms / 5)} ms more than before (every request of it is delayed); the other routes as before.`, ru: `${route.key}: на ${ms}–${ms + Math.round(ms / 5)} мс больше, чем раньше (задержан каждый его запрос); остальные как были.` }],
+          ['route_p99', { en: `${route.key} far above the rest.`, ru: `${route.key} намного выше остальных.` }],
+          ['db_op_p50', { en: 'As before: not the database.', ru: 'Как раньше: не БД.' }],
           ['cpu', { en: 'As before: not the CPU (the time is spent waiting).', ru: 'Как раньше: не CPU (время уходит на ожидание).' }],
         ]),
       };
@@ -103,7 +104,8 @@ export const DRILLS: readonly DrillDefinition[] = [
           { en: `${operation} statements are slow.`, ru: `Медленные — ${operation}.` },
         ],
         evidence: evidence([
-          ['db_op_p99', { en: `${operation}: about ${ms} ms more than before; the other operations as before.`, ru: `${operation}: примерно на ${ms} мс дольше, чем раньше; остальные операции как были.` }],
+          ['db_op_p50', { en: `${operation}: about ${ms} ms more than before; the other operations as before.`, ru: `${operation}: примерно на ${ms} мс дольше, чем раньше; остальные операции как были.` }],
+          ['db_op_p99', { en: `${operation} up as much.`, ru: `${operation} выросла так же.` }],
           ['route_p99', { en: `The routes that run ${operation} statements are slower, /api/ping is not.`, ru: `Медленнее маршруты, выполняющие ${operation}; /api/ping — нет.` }],
           ['cpu', { en: 'As before: not the CPU.', ru: 'Как раньше: не CPU.' }],
         ]),
@@ -161,7 +163,7 @@ export const DRILLS: readonly DrillDefinition[] = [
           ['db_pending', { en: 'Above 0: statements queue for a connection.', ru: 'Больше 0: запросы стоят в очереди за соединением.' }],
           ['db_wait', { en: 'Grows from about 0 to tens or hundreds of milliseconds.', ru: 'Растёт от нуля до десятков и сотен миллисекунд.' }],
           ['db_pool_usage', { en: 'At 1: every connection the app may use is busy.', ru: 'Равна 1: заняты все доступные соединения.' }],
-          ['db_op_p99', { en: 'As before: the statements themselves are fast.', ru: 'Как раньше: сами запросы быстрые.' }],
+          ['db_op_p50', { en: 'As before: the statements themselves are fast.', ru: 'Как раньше: сами запросы быстрые.' }],
           ['route_p99', { en: 'Every database route slower; /api/ping not.', ru: 'Медленнее все маршруты с БД; /api/ping — нет.' }],
         ]),
       };

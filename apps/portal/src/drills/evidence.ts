@@ -20,6 +20,11 @@ interface Query {
 }
 
 export const QUERIES = {
+  route_p50: {
+    expr: `histogram_quantile(0.5, sum by (le, method, route) (rate(http_server_request_duration_seconds_bucket{${API_ROUTES}}[1m])))`,
+    over_window: 'max',
+    explain: { en: 'Median latency of each route (steadier than the tail on a busy machine).', ru: 'Медиана задержки каждого маршрута (устойчивее хвоста на загруженной машине).' },
+  },
   route_p99: {
     expr: `histogram_quantile(0.99, sum by (le, method, route) (rate(http_server_request_duration_seconds_bucket{${API_ROUTES}}[1m])))`,
     over_window: 'max',
@@ -41,6 +46,14 @@ export const QUERIES = {
     expr: 'sum by (request) (rate(loadgen_requests_total{job="load-generator"}[1m]))',
     over_window: 'max',
     explain: { en: 'Requests per second the load generator sends, by request type of the mix.', ru: 'Запросов в секунду от генератора нагрузки по типам запросов смеси.' },
+  },
+  db_op_p50: {
+    expr: `histogram_quantile(0.5, sum by (le, operation) (rate(db_client_operation_duration_seconds_bucket{${API}}[1m])))`,
+    over_window: 'max',
+    explain: {
+      en: 'Median duration of database statements by operation, once the statement has a connection (a shared disk makes the tail noisy, the median moves only when every statement slows).',
+      ru: 'Медиана длительности запросов к БД по операциям, с момента получения соединения (общий диск шумит в хвосте, медиана сдвигается, только когда медленнее каждый запрос).',
+    },
   },
   db_op_p99: {
     expr: `histogram_quantile(0.99, sum by (le, operation) (rate(db_client_operation_duration_seconds_bucket{${API}}[1m])))`,

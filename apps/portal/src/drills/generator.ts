@@ -66,7 +66,8 @@ export interface Rng {
 export function createRng(seed: number): Rng {
   const next = seededRandom(seed);
   return {
-    between: (lo, hi, step) => Math.min(hi, Math.max(lo, Math.round((lo + next() * (hi - lo)) / step) * step)),
+    // toFixed drops the binary noise of step multiples (0.30000000000000004 → 0.3).
+    between: (lo, hi, step) => Math.min(hi, Math.max(lo, Number((Math.round((lo + next() * (hi - lo)) / step) * step).toFixed(6)))),
     pick: (items) => items[Math.min(items.length - 1, Math.floor(next() * items.length))] as (typeof items)[number],
   };
 }

@@ -50,6 +50,7 @@ export class Database {
   private up = true;
   private timer: NodeJS.Timeout | undefined;
   private readonly gate: ConnectionGate;
+  private readonly holds = new Set<NodeJS.Timeout>();
 
   constructor(
     readonly driver: Driver,
@@ -66,8 +67,16 @@ export class Database {
     return { used: this.gate.used, idle: Math.max(0, max - this.gate.used), max, pending: this.gate.pending };
   }
 
-  /** The connection limit may have changed (pool_limit fault): let waiting statements in if it rose. */
-  connectionLimitChanged(): void {
+  /**
+   * The pool_limit fault changed: connections still held past their statement are given back when
+   * holding is over, and waiting statements go in if the limit rose.
+   */
+  poolFaultChanged(): void {
+    if ((this.options.faults?.holdMs() ?? 0) === 0) {
+      for (const hold of this.holds) clearTimeout(hold);
+      for (let i = 0; i < this.holds.size; i++) this.gate.release();
+      this.holds.clear();
+    }
     this.gate.admit();
   }
 
@@ -88,9 +97,19 @@ export class Database {
       holdMs = this.options.faults?.holdMs() ?? 0;
       return rows;
     } finally {
-      if (holdMs > 0) setTimeout(() => this.gate.release(), holdMs).unref();
+      if (holdMs > 0) this.hold(holdMs);
       else this.gate.release();
     }
+  }
+
+  /** Keeps the connection `ms` after its statement, as code holding it through slow work would. */
+  private hold(ms: number): void {
+    const timer = setTimeout(() => {
+      this.holds.delete(timer);
+      this.gate.release();
+    }, ms);
+    timer.unref();
+    this.holds.add(timer);
   }
 
   private async runAdmitted<T>(st: Statement, parent?: Context): Promise<T[]> {
