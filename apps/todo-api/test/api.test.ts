@@ -6,6 +6,8 @@ import { histogramSeries, parseExposition, samplesOf, scrape, valueOf } from '..
 import type { App } from '../src/app.ts';
 import { DATABASES, newUser, startTestApp, TEST_SECRET } from './helpers.ts';
 
+const NO_FAULTS = { latency: null, error: null, db_slowdown: null, cpu_burn: null, cpu_hog: null, pool_limit: null, memory_leak: null, db_outage: null };
+
 type Task = { id: string; title: string; description: string | null; status: string; user_id: string; inserted_at: string; updated_at: string };
 
 // The whole API suite runs once per database: embedded PGlite and a real PostgreSQL server.
@@ -487,10 +489,10 @@ describe.each(DATABASES)('todo API on $name', (factory) => {
     const tasks = () => app.inject({ url: '/api/tasks', headers: { authorization: auth } });
 
     it('replaces the whole state on PUT, clears on DELETE, and exports gauges', async () => {
-      expect((await app.inject('/api/faults')).json()).toEqual({ latency: null, error: null, db_slowdown: null, cpu_burn: null });
+      expect((await app.inject('/api/faults')).json()).toEqual(NO_FAULTS);
       const first = await put({ latency: { ms: 600, route: '/api/tasks', method: 'GET' }, cpu_burn: { ms: 1 } });
       expect(first.statusCode).toBe(200);
-      expect(first.json()).toEqual({ latency: { ms: 600, route: '/api/tasks', method: 'GET' }, error: null, db_slowdown: null, cpu_burn: { ms: 1 } });
+      expect(first.json()).toEqual({ ...NO_FAULTS, latency: { ms: 600, route: '/api/tasks', method: 'GET' }, cpu_burn: { ms: 1 } });
       const gauges = async () => {
         const m = parseExposition((await app.inject('/metrics')).body);
         return {
@@ -504,10 +506,10 @@ describe.each(DATABASES)('todo API on $name', (factory) => {
       expect(await gauges()).toEqual({ active: { latency: 1, error: 0, db_slowdown: 0, cpu_burn: 1 }, latency: 0.6, error: 0, db: 0, cpu: 0.001 });
       // PUT replaces: what is omitted is off.
       const second = await put({ error: { probability: 0.25 } });
-      expect(second.json()).toEqual({ latency: null, error: { probability: 0.25 }, db_slowdown: null, cpu_burn: null });
+      expect(second.json()).toEqual({ ...NO_FAULTS, error: { probability: 0.25 } });
       expect(await gauges()).toEqual({ active: { latency: 0, error: 1, db_slowdown: 0, cpu_burn: 0 }, latency: 0, error: 0.25, db: 0, cpu: 0 });
       const cleared = await app.inject({ method: 'DELETE', url: '/api/faults' });
-      expect(cleared.json()).toEqual({ latency: null, error: null, db_slowdown: null, cpu_burn: null });
+      expect(cleared.json()).toEqual(NO_FAULTS);
       expect(await gauges()).toEqual({ active: { latency: 0, error: 0, db_slowdown: 0, cpu_burn: 0 }, latency: 0, error: 0, db: 0, cpu: 0 });
     });
 
