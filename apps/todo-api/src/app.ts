@@ -37,7 +37,7 @@ export interface AppDeps {
   /** An already open driver (tests share one); otherwise one is opened from the config. */
   driver?: Driver;
   /** Overrides of the connect/retry behaviour (tests shorten the backoff). */
-  connect?: Partial<Pick<ConnectOptions, 'retryInitialMs' | 'retryMaxMs' | 'maxAttempts'>>;
+  connect?: Partial<Pick<ConnectOptions, 'retryInitialMs' | 'retryMaxMs' | 'maxAttempts' | 'txnRetry' | 'migration' | 'openPostgres'>>;
   /** bcrypt cost; tests lower it to stay light on the shared CPU. */
   passwordRounds?: number;
   /** Interval of the background database check, ms. */
@@ -68,7 +68,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
       logger,
       ...deps.connect,
     }));
-  const metrics = createAppMetrics(registry, () => driver.stats());
+  const metrics = createAppMetrics(registry, () => driver.stats(), () => driver.retries);
   const faults = new FaultController(registry, logger);
   const db = new Database(driver, {
     logger,

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { RETRYABLE_CODES } from '../db/retry.js';
 
 /**
  * Buckets of db_client_operation_duration_seconds: finer than the HTTP ones at the low end (an
@@ -15,6 +16,7 @@ export interface AppMetrics {
   dbErrors: Counter<'operation'>;
   dbConnections: Gauge<'state'>;
   dbConnectionsMax: Gauge;
+  dbRetries: Counter<'code'>;
   databaseUp: Gauge;
   tasksCreated: Counter;
   tasksUpdated: Counter;
@@ -23,7 +25,11 @@ export interface AppMetrics {
   logins: Counter<'result'>;
 }
 
-export function createAppMetrics(registry: Registry, pool: () => { used: number; idle: number; max: number }): AppMetrics {
+export function createAppMetrics(
+  registry: Registry,
+  pool: () => { used: number; idle: number; max: number },
+  retries: () => Readonly<Record<string, number>> = () => ({}),
+): AppMetrics {
   const registers = [registry];
   const dbConnectionsMax = new Gauge({
     name: 'db_client_connections_max',
@@ -60,6 +66,19 @@ export function createAppMetrics(registry: Registry, pool: () => { used: number;
       },
     }),
     dbConnectionsMax,
+    dbRetries: new Counter({
+      name: 'db_client_retries_total',
+      help: 'Transactions and statements run again after a retryable error (40001 serialization failure, 40P01 deadlock), by SQLSTATE.',
+      labelNames: ['code'],
+      registers,
+      // The driver counts them (it retries before this registry exists, e.g. during migrations),
+      // so the counter mirrors the driver's totals at scrape time.
+      collect() {
+        const totals = retries();
+        this.reset();
+        for (const code of RETRYABLE_CODES) this.inc({ code }, totals[code] ?? 0);
+      },
+    }),
     databaseUp: new Gauge({ name: 'todo_database_up', help: 'Whether the last database check succeeded (1) or not (0).', registers }),
     tasksCreated: new Counter({ name: 'todo_tasks_created_total', help: 'Tasks created.', registers }),
     tasksUpdated: new Counter({ name: 'todo_tasks_updated_total', help: 'Tasks updated (PUT or PATCH).', registers }),
