@@ -17,7 +17,7 @@
  *   from the startup parameters the app asked for, so connect.ts takes its CockroachDB path.
  * Everything else runs on PostgreSQL unchanged.
  */
-import type { BaseDriver, Driver, SqlExecutor } from '../src/db/driver.ts';
+import { decorateDriver, type BaseDriver, type Driver, type SqlExecutor } from '../src/db/driver.ts';
 import { openPostgres, type PostgresOptions } from '../src/db/postgres.ts';
 
 export const COCKROACH_VERSION = 'CockroachDB CCL v26.2.4 (x86_64-pc-linux-gnu, built 2026/07/15 00:00:00, go1.25.4) [rule checker over PostgreSQL]';
@@ -145,14 +145,7 @@ export function cockroachRules(): CockroachRules {
       });
       throw new Error('unreachable: the transaction above always throws');
     };
-    return {
-      get system() {
-        return base.system;
-      },
-      set system(value: string) {
-        base.system = value;
-      },
-      target: base.target,
+    return decorateDriver(base, {
       query: async <T>(text: string, params?: unknown[]) => {
         const canned = answer(text);
         if (canned) return canned as T[];
@@ -173,9 +166,7 @@ export function cockroachRules(): CockroachRules {
           if (takeFailure()) throw injectedFailure();
           return result;
         }),
-      stats: () => base.stats(),
-      close: () => base.close(),
-    };
+    });
   };
 
   return {

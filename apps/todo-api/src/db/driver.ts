@@ -38,6 +38,29 @@ export interface Driver extends BaseDriver {
   readonly retries: Readonly<Record<string, number>>;
 }
 
+/**
+ * A driver that sends statements through `sql` and hands the rest (system name, target, pool
+ * stats, close) to `base`: the shape of every layer over an adapter (retries, the tests' rule
+ * checker). `extra`'s properties, getters included, are added as they are.
+ */
+export function decorateDriver<E extends object = object>(base: BaseDriver, sql: Pick<BaseDriver, 'query' | 'exec' | 'transaction'>, extra?: E): BaseDriver & E {
+  const driver: BaseDriver = {
+    get system() {
+      return base.system;
+    },
+    set system(value: string) {
+      base.system = value;
+    },
+    target: base.target,
+    query: sql.query,
+    exec: sql.exec,
+    transaction: sql.transaction,
+    stats: () => base.stats(),
+    close: () => base.close(),
+  };
+  return Object.defineProperties(driver, Object.getOwnPropertyDescriptors(extra ?? {})) as BaseDriver & E;
+}
+
 /** The database cannot be reached right now: requests answer 503 and readiness turns false. */
 export class DatabaseUnavailableError extends Error {
   readonly statusCode = 503;

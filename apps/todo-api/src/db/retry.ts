@@ -7,7 +7,7 @@
  * Anything else (40003 "statement completion unknown" above all: the commit may have happened)
  * is never retried here.
  */
-import { sqlState, type BaseDriver, type Driver } from './driver.js';
+import { decorateDriver, sqlState, type BaseDriver, type Driver } from './driver.js';
 
 export const RETRYABLE_CODES: ReadonlySet<string> = new Set(['40001', '40P01']);
 
@@ -75,21 +75,17 @@ export class RetryRunner {
 /** Adds client-side retries on top of an adapter (the one place both adapters get them from). */
 export function withRetries(base: BaseDriver, options: RetryOptions = {}): Driver {
   const runner = new RetryRunner(options);
-  return {
-    get system() {
-      return base.system;
+  return decorateDriver(
+    base,
+    {
+      query: (text, params) => runner.run('query', () => base.query(text, params)),
+      exec: (text) => runner.run('exec', () => base.exec(text)),
+      transaction: (fn) => runner.run('transaction', () => base.transaction(fn)),
     },
-    set system(value: string) {
-      base.system = value;
+    {
+      get retries() {
+        return runner.retries;
+      },
     },
-    target: base.target,
-    query: (text, params) => runner.run('query', () => base.query(text, params)),
-    exec: (text) => runner.run('exec', () => base.exec(text)),
-    transaction: (fn) => runner.run('transaction', () => base.transaction(fn)),
-    stats: () => base.stats(),
-    close: () => base.close(),
-    get retries() {
-      return runner.retries;
-    },
-  };
+  );
 }
