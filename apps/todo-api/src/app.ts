@@ -40,7 +40,7 @@ export interface AppDeps {
   /** An already open driver (tests share one); otherwise one is opened from the config. */
   driver?: Driver;
   /** Overrides of the connect/retry behaviour (tests shorten the backoff). */
-  connect?: Partial<Pick<ConnectOptions, 'retryInitialMs' | 'retryMaxMs' | 'maxAttempts'>>;
+  connect?: Partial<Pick<ConnectOptions, 'retryInitialMs' | 'retryMaxMs' | 'maxAttempts' | 'txnRetry' | 'migration' | 'openPostgres'>>;
   /** bcrypt cost; tests lower it to stay light on the shared CPU. */
   passwordRounds?: number;
   /** Interval of the background database check, ms. */
@@ -74,7 +74,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
   const faults = new FaultController({ logger });
   const hogs = new BackgroundHogs(faults);
   registerFaultGauges(registry, faults, () => hogs.memory.retained);
-  const metrics = createAppMetrics(registry, () => db.poolStats());
+  const metrics = createAppMetrics(registry, () => db.poolStats(), () => driver.retries);
   const db: Database = new Database(driver, {
     logger,
     metrics: telemetry ? metrics : undefined,

@@ -3,24 +3,27 @@ import type { AddressInfo } from 'node:net';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { histogramSeries, parseExposition, samplesOf, scrape, valueOf } from '../../../test/helpers/metrics.ts';
-import type { App } from '../src/app.ts';
+import type { App, AppDeps } from '../src/app.ts';
 import { DATABASES, newUser, startTestApp, TEST_SECRET } from './helpers.ts';
 
 const NO_FAULTS = { latency: null, error: null, db_slowdown: null, cpu_burn: null, cpu_hog: null, pool_limit: null, memory_leak: null, db_outage: null };
 
 type Task = { id: string; title: string; description: string | null; status: string; user_id: string; inserted_at: string; updated_at: string };
 
-// The whole API suite runs once per database: embedded PGlite and a real PostgreSQL server.
+// The whole API suite runs once per database: embedded PGlite, a real PostgreSQL server, and that
+// server behind the checker of CockroachDB's transaction rules (the compose stack's database).
 describe.each(DATABASES)('todo API on $name', (factory) => {
   let app: App;
   let dispose: () => Promise<void>;
   let env: Record<string, string>;
+  let deps: AppDeps;
 
   beforeAll(async () => {
     const db = await factory.create();
     env = { ...db.env, LOGIN_RATE_LIMIT: '5' };
+    deps = db.deps ?? {};
     dispose = db.dispose;
-    app = await startTestApp(env);
+    app = await startTestApp(env, deps);
   });
   afterAll(async () => {
     await app?.close();
@@ -77,7 +80,7 @@ describe.each(DATABASES)('todo API on $name', (factory) => {
     it('keeps data across a restart, and seeding the demo user again is harmless', async () => {
       const { email } = await newUser(app);
       await app.close();
-      app = await startTestApp(env);
+      app = await startTestApp(env, deps);
       for (const who of [{ email: 'user@example.com', password: 'verysecret' }, { email, password: 'password123' }]) {
         const res = await app.inject({ method: 'POST', url: '/api/login', payload: who });
         expect(res.statusCode, who.email).toBe(200);
@@ -372,7 +375,7 @@ describe.each(DATABASES)('todo API on $name', (factory) => {
       // A fresh app (its own registry, so every count starts at 0) listening on a real port. The
       // suite's app is closed first: PGlite's files are not opened twice.
       await app.close();
-      app = await startTestApp(env);
+      app = await startTestApp(env, deps);
       await app.listen({ port: 0, host: '127.0.0.1' });
       const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
       const http = (path: string, init: RequestInit = {}) => fetch(`${base}${path}`, init).then(async (r) => ({ status: r.status, body: await r.text() }));
@@ -422,12 +425,15 @@ describe.each(DATABASES)('todo API on $name', (factory) => {
       expect(db).toEqual({ 'SELECT users': 1 + 1 + 3 + 2, 'INSERT users': 1, 'SELECT tasks': 3, 'INSERT tasks': 2 });
       expect(samplesOf(samples, 'db_client_errors_total')).toEqual([]);
 
-      const pool = factory.name === 'postgresql' ? 10 : 1;
+      const pool = factory.name === 'pglite' ? 1 : 10;
       expect(valueOf(samples, 'db_client_connection_count', { state: 'used' })).toBe(0);
       expect(valueOf(samples, 'db_client_connection_count', { state: 'idle' })).toBe(pool);
       expect(valueOf(samples, 'db_client_connection_max')).toBe(pool);
       expect(samples.some((s) => s.name.startsWith('db_client_connections'))).toBe(false);
       expect(valueOf(samples, 'todo_database_up')).toBe(1);
+      // Nothing conflicted: no statement or transaction had to be run again.
+      expect(valueOf(samples, 'db_client_retries_total', { code: '40001' })).toBe(0);
+      expect(valueOf(samples, 'db_client_retries_total', { code: '40P01' })).toBe(0);
 
       expect(valueOf(samples, 'todo_tasks_created_total')).toBe(2);
       expect(valueOf(samples, 'todo_tasks_updated_total')).toBe(0);
@@ -604,6 +610,33 @@ describe.each(DATABASES)('todo API on $name', (factory) => {
       await app.inject('/api/ping');
       expect(performance.now() - t).toBeGreaterThanOrEqual(115);
       await app.inject({ method: 'DELETE', url: '/api/faults' });
+    });
+  });
+  // Only behind the CockroachDB rule checker: what the app does because the server is CockroachDB.
+  describe.runIf(factory.rules)('as a CockroachDB client', () => {
+    const rules = factory.rules as NonNullable<typeof factory.rules>;
+
+    it('detects CockroachDB from version() and connects with the DDL session settings set explicitly', () => {
+      expect(app.db.driver.system).toBe('cockroachdb');
+      expect(rules.sessionSettings).toEqual({ autocommit_before_ddl: 'off', create_table_with_schema_locked: 'off' });
+    });
+
+    it('runs a request whose statement the server aborts with 40001 again: one task, answered normally, retries counted', async () => {
+      const { auth } = await newUser(app);
+      const counted = async () => Number(/db_client_retries_total\{code="40001"\} (\d+)/.exec((await app.inject('/metrics')).body)?.[1]);
+      const before = await counted();
+      const injectedBefore = rules.injected;
+      rules.failNextCommits(2);
+      const res = await app.inject({ method: 'POST', url: '/api/tasks', headers: { authorization: auth }, payload: { title: 'contended' } });
+      expect(res.statusCode).toBe(201);
+      expect(rules.injected - injectedBefore).toBe(2);
+      const list = (await app.inject({ url: '/api/tasks?limit=100', headers: { authorization: auth } })).json<Task[]>();
+      expect(list.map((t) => t.title)).toEqual(['contended']);
+      expect(await counted()).toBe(before + 2);
+    });
+
+    it('sent nothing CockroachDB refuses, in all the tests above', () => {
+      expect(rules.violations).toEqual([]);
     });
   });
 });

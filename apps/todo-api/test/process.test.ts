@@ -111,12 +111,16 @@ describe('todo-api as a real process: traces over OTLP and JSON request logs', (
     expect(receiver.spans.some((s) => s.parentSpanId === post.spanId && s.name === 'INSERT tasks')).toBe(true);
   });
 
-  it('writes one JSON log line per request with trace and span ids, method, route, status and duration', () => {
-    const lines = proc
-      .output()
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
+  it('writes one JSON log line per request with trace and span ids, method, route, status and duration', async () => {
+    const read = () =>
+      proc
+        .output()
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+    // The last request's line may still be on its way through the pipe.
+    await expect.poll(() => read().filter((l) => l.msg === 'request').length, { timeout: 10_000 }).toBeGreaterThanOrEqual(6);
+    const lines = read();
     const requests = lines.filter((l) => l.msg === 'request');
     // register, login, create, list, two DELETE /api/faults; health probes and scrapes are not logged.
     expect(requests.map((r) => `${r.method} ${r.route} ${r.status_code}`)).toEqual([

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { RETRYABLE_CODES } from '../db/retry.js';
 
 /**
  * Buckets of db_client_operation_duration_seconds: finer than the HTTP ones at the low end (an
@@ -16,6 +17,7 @@ export interface AppMetrics {
   dbConnectionCount: Gauge<'state'>;
   dbConnectionMax: Gauge;
   dbConnectionWait: Histogram;
+  dbRetries: Counter<'code'>;
   databaseUp: Gauge;
   tasksCreated: Counter;
   tasksUpdated: Counter;
@@ -24,7 +26,11 @@ export interface AppMetrics {
   logins: Counter<'result'>;
 }
 
-export function createAppMetrics(registry: Registry, pool: () => { used: number; idle: number; max: number; pending: number }): AppMetrics {
+export function createAppMetrics(
+  registry: Registry,
+  pool: () => { used: number; idle: number; max: number; pending: number },
+  retries: () => Readonly<Record<string, number>> = () => ({}),
+): AppMetrics {
   const registers = [registry];
   // Named after OpenTelemetry's stable db.client.connection.max and db.client.connection.count.
   const dbConnectionMax = new Gauge({
@@ -69,6 +75,19 @@ export function createAppMetrics(registry: Registry, pool: () => { used: number;
       help: 'Time statements waited for a database connection.',
       buckets: DB_DURATION_BUCKETS,
       registers,
+    }),
+    dbRetries: new Counter({
+      name: 'db_client_retries_total',
+      help: 'Transactions and statements run again after a retryable error (40001 serialization failure, 40P01 deadlock), by SQLSTATE.',
+      labelNames: ['code'],
+      registers,
+      // The driver counts them (it retries before this registry exists, e.g. during migrations),
+      // so the counter mirrors the driver's totals at scrape time.
+      collect() {
+        const totals = retries();
+        this.reset();
+        for (const code of RETRYABLE_CODES) this.inc({ code }, totals[code] ?? 0);
+      },
     }),
     databaseUp: new Gauge({ name: 'todo_database_up', help: 'Whether the last database check succeeded (1) or not (0).', registers }),
     tasksCreated: new Counter({ name: 'todo_tasks_created_total', help: 'Tasks created.', registers }),
