@@ -386,7 +386,7 @@ describe.each(DATABASES)('todo API on $name', (factory) => {
       });
 
       // register + login, 3 × GET /api/tasks, 2 × POST /api/tasks, 1 × unknown route, 1 × 401.
-      const email = `metrics-${factory.name}@example.org`;
+      const email = `metrics-${factory.name.replace(/\W+/g, '-')}@example.org`;
       expect((await http('/api/register', json('POST', { email, password: 'password123' }))).status).toBe(201);
       const login = await http('/api/login', json('POST', { email, password: 'password123' }));
       expect(login.status).toBe(200);
