@@ -20,7 +20,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function cli(args: string[], env: Record<string, string> = {}) {
+// Targets are local test servers on random ports: every port of 127.0.0.1 is allowed here.
+async function cli(args: string[], env: Record<string, string> = { TARGET_ALLOWLIST: '127.0.0.1' }) {
   let out = '';
   let err = '';
   const code = await runCli(args, { out: (t) => (out += t), err: (t) => (err += t), env });
@@ -86,7 +87,11 @@ describe('o11y-load attack', () => {
     // The command people run (`npx o11y-load`): npm's link to dist/cli/main.js, which `npm test` builds.
     const bin = resolve(import.meta.dirname, '../../../node_modules/.bin/o11y-load');
     expect(existsSync(bin), 'run `npm run build` first').toBe(true);
-    const r = await promisify(execFile)(bin, ['attack', '--url', `${target.url}/bin`, '--rate', '10', '--duration', '1'], { encoding: 'utf8', timeout: 20_000 });
+    const r = await promisify(execFile)(bin, ['attack', '--url', `${target.url}/bin`, '--rate', '10', '--duration', '1'], {
+      encoding: 'utf8',
+      timeout: 20_000,
+      env: { ...process.env, TARGET_ALLOWLIST: '127.0.0.1' },
+    });
     expect(r.stdout).toContain('sent 10  ok 10');
     const usage = await promisify(execFile)(bin, ['attack'], { encoding: 'utf8' }).catch((e: { code: number; stderr: string }) => e);
     expect((usage as { code: number }).code).toBe(2);

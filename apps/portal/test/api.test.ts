@@ -163,7 +163,7 @@ describe('GET /api/services', () => {
       json(res, 404, {});
     });
     fakes.push(debianProm);
-    const a = await app({ PROMETHEUS_INTERNAL_URL: debianProm.url });
+    const a = await app({ PROMETHEUS_INTERNAL_URL: debianProm.url, ALLOWED_HOSTS: 'lab.example' });
     const url = await eventually('the classic alerts link', async () => {
       const list = (await a.inject({ url: '/api/services', headers: { host: 'lab.example:8000' } })).json<ServiceStatus[]>();
       const prom = list.find((s) => s.id === 'prometheus')?.url;
@@ -174,7 +174,8 @@ describe('GET /api/services', () => {
   });
 
   it('builds links from the host the request was made to, PUBLIC_BASE_URL, or the service URL variable', async () => {
-    const a = await app({ PORT: '8000' });
+    // Hosts other than loopback must be the lab's own names (ALLOWED_HOSTS) to be answered at all.
+    const a = await app({ PORT: '8000', ALLOWED_HOSTS: 'lab.example' });
     const links = async (host: string) =>
       new Map((await a.inject({ url: '/api/services', headers: { host } })).json<ServiceStatus[]>().map((s) => [s.id, s.url]));
     const lab = await links('lab.example:8000');
@@ -183,7 +184,7 @@ describe('GET /api/services', () => {
     expect(lab.get('portal')).toBe('http://lab.example:8000/');
     expect((await links('[::1]:8000')).get('todo-api')).toBe('http://[::1]:4000/swagger');
 
-    const b = await app({ PUBLIC_BASE_URL: 'https://o11y.example.org', GRAFANA_URL: 'https://grafana.example.org/', MODE: 'compose' });
+    const b = await app({ PUBLIC_BASE_URL: 'https://o11y.example.org', GRAFANA_URL: 'https://grafana.example.org/', MODE: 'compose', ALLOWED_HOSTS: '10.0.0.5' });
     const m = new Map((await b.inject({ url: '/api/services', headers: { host: '10.0.0.5' } })).json<ServiceStatus[]>().map((s) => [s.id, s.url]));
     expect(m.get('todo-api')).toBe('https://o11y.example.org:4000/swagger');
     expect(m.get('portal')).toBe('https://o11y.example.org:80/');

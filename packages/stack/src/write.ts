@@ -1,4 +1,4 @@
-import { cp, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, cp, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Mode } from '@o11y/platform';
 import { renderAlertmanagerConfig } from './alertmanager.js';
@@ -21,6 +21,11 @@ export interface StackOverrides {
   alertmanagerPublicUrl?: string;
   grafanaPublicUrl?: string;
   scrapeInterval?: string;
+  /**
+   * Owner (uid, gid) given to the files that contain secrets, which are mode 0600: in compose the
+   * config job runs as root and hands alertmanager.yml to Alertmanager's user (nobody, 65534).
+   */
+  secretOwner?: { uid: number; gid: number };
 }
 
 /** Everything rendered, resolved from the environment and the overrides. */
@@ -36,6 +41,7 @@ export interface StackSettings {
   telegramBotToken: string | undefined;
   telegramChatId: string | undefined;
   telegramApiUrl: string | undefined;
+  alertWebhookToken: string | undefined;
 }
 
 export interface WrittenStack {
@@ -74,7 +80,19 @@ export function stackSettings(env: Env = process.env, overrides: StackOverrides 
     telegramBotToken: nonEmpty(env.TELEGRAM_BOT_TOKEN),
     telegramChatId: nonEmpty(env.TELEGRAM_CHAT_ID),
     telegramApiUrl: nonEmpty(env.TELEGRAM_API_URL),
+    alertWebhookToken: nonEmpty(env.ALERT_WEBHOOK_TOKEN),
   };
+}
+
+/**
+ * Writes a file that may hold secrets (the Telegram bot token, ALERT_WEBHOOK_TOKEN) readable by its
+ * owner only: mode 0600 from creation on (and again when it already existed), then chowned when asked.
+ */
+export async function writeSecretFile(path: string, text: string, owner?: { uid: number; gid: number }): Promise<void> {
+  await rm(path, { force: true });
+  await writeFile(path, text, { mode: 0o600 });
+  await chmod(path, 0o600);
+  if (owner) await chown(path, owner.uid, owner.gid);
 }
 
 async function copyDir(from: string, to: string, suffix: string): Promise<void> {
@@ -112,6 +130,7 @@ export async function writeStackConfig(outDir: string, env: Env = process.env, o
     telegramChatId: settings.telegramChatId,
     telegramApiUrl: settings.telegramApiUrl,
     portalWebhookUrl: settings.portalWebhookUrl,
+    ...(settings.alertWebhookToken ? { webhookToken: settings.alertWebhookToken } : {}),
     grafanaUrl: settings.grafanaPublicUrl,
     prometheusUrl: settings.prometheusPublicUrl,
     externalUrl: settings.alertmanagerPublicUrl,
@@ -129,7 +148,7 @@ export async function writeStackConfig(outDir: string, env: Env = process.env, o
   const prometheusConfig = join(promDir, 'prometheus.yml');
   const alertmanagerConfig = join(amDir, 'alertmanager.yml');
   await writeFile(prometheusConfig, prometheusYml);
-  await writeFile(alertmanagerConfig, alertmanagerYml);
+  await writeSecretFile(alertmanagerConfig, alertmanagerYml, overrides.secretOwner);
 
   return {
     settings,

@@ -1,6 +1,6 @@
 import type { FiringAlert, Lang, LinkedService, LinksConfig, Notification, RunStarted, RunSummary, Scenario, Section, ServiceStatus } from '../shared/api.js';
 import { serviceLink } from '../shared/links.js';
-import { api, ApiError, every } from './api.js';
+import { api, ApiError, every, whenSignInNeeded } from './api.js';
 import { fill, h } from './dom.js';
 import { formatAgo, formatTime, initialLang, lang, pick, rememberLang, setLang, t, type Key } from './i18n.js';
 
@@ -28,6 +28,8 @@ const state = {
   runs: new Map<string, RunView>(),
   starting: new Set<string>(),
   startErrors: new Map<string, string>(),
+  /** The API answered 401: LAB_TOKEN is set and this browser has not signed in. */
+  signIn: false,
 };
 
 const root = {
@@ -37,6 +39,7 @@ const root = {
   inbox: document.getElementById('inbox') as HTMLElement,
   services: document.getElementById('services') as HTMLElement,
   guide: document.getElementById('guide') as HTMLElement,
+  signin: document.getElementById('signin') as HTMLElement,
   footer: document.getElementById('footer') as HTMLElement,
 };
 
@@ -95,6 +98,26 @@ function renderHeader(): void {
       h('a', { href: '#alerts' }, t('nav.alerts')),
       h('a', { href: '#services' }, t('nav.services')),
       h('a', { href: '#guide' }, t('nav.guide')),
+    ),
+  );
+}
+
+// ---------- sign-in ----------
+
+/** A plain form posting to /login: the server sets the session cookie and sends the browser back here. */
+function renderSignIn(): void {
+  root.signin.hidden = !state.signIn;
+  if (!state.signIn) return;
+  fill(
+    root.signin,
+    h('h2', {}, t('signin.title')),
+    h('p', {}, t('signin.lead')),
+    h('p', { class: 'small muted' }, t('signin.where')),
+    h(
+      'form',
+      { method: 'post', action: 'login', 'data-role': 'sign-in' },
+      h('label', {}, t('signin.label'), h('input', { type: 'password', name: 'token', required: true, autocomplete: 'current-password' })),
+      h('button', { type: 'submit', class: 'btn primary' }, t('signin.submit')),
     ),
   );
 }
@@ -419,6 +442,7 @@ function renderFooter(): void {
 
 function renderAll(): void {
   renderHeader();
+  renderSignIn();
   renderScenarios();
   renderFiring();
   renderInbox();
@@ -485,6 +509,12 @@ async function refreshRuns(): Promise<void> {
 }
 
 async function start(): Promise<void> {
+  whenSignInNeeded(() => {
+    if (state.signIn) return;
+    state.signIn = true;
+    renderSignIn();
+    root.signin.scrollIntoView({ block: 'start' });
+  });
   setLang(initialLang());
   loadRuns();
   renderAll();
