@@ -38,6 +38,7 @@ export const chaotic: ProfileDefinition = {
       description: { ru: 'Наибольший всплеск, в разах от R (1…100); пик расписания ≤ MAX_RATE', en: 'Largest burst, as a multiple of R (1…100); the schedule’s peak ≤ MAX_RATE' },
     },
   ],
+  nominalPeak: ({ rate, options }) => rate * (options.burst as number),
   // A burst alone over the limit is the burst's fault; otherwise the pauses scaled the rest up.
   peakOption: ({ rate, options }, maxRate) => (rate * (options.burst as number) > maxRate ? 'burst' : 'pause_probability'),
   create: ({ rate, duration, options, seed }) => {

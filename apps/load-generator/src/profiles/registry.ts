@@ -65,12 +65,13 @@ const round1 = (n: number) => (Number.isFinite(n) ? Math.round(n * 10) / 10 : n)
 
 /** 400 when r(t) rises above MAX_RATE anywhere, naming the option that drove it there and the peak. */
 function checkPeak(definition: ProfileDefinition, params: ProfileParams, curve: RateCurve, maxRate: number): void {
-  if (!(curve.peak > maxRate)) return;
+  const peak = Math.max(curve.peak, definition.nominalPeak?.(params) ?? 0);
+  if (!(peak > maxRate) && !Number.isNaN(peak)) return;
   const option = definition.peakOption?.(params, maxRate);
   const field = option ? `profile_options.${option}` : 'rate';
   throw new InputError(
     field,
-    `profile "${definition.id}" peaks at ${round1(curve.peak)} rps (rate ${params.rate}${option ? `, ${option} ${JSON.stringify(params.options[option])}` : ''}), ` +
+    `profile "${definition.id}" peaks at ${round1(peak)} rps (rate ${params.rate}${option ? `, ${option} ${JSON.stringify(params.options[option])}` : ''}), ` +
       `above MAX_RATE (${maxRate}): lower ${field}${option ? ' or rate' : ''} so that the peak r(t) stays within MAX_RATE`,
   );
 }

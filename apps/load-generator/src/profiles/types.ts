@@ -35,6 +35,12 @@ export interface ProfileDefinition extends Omit<ProfileInfo, 'options'> {
    * nominal rate itself (`rate`).
    */
   peakOption?(params: ProfileParams, maxRate: number): string | undefined;
+  /**
+   * The highest rate the options allow whatever the seed, when it exceeds this schedule's own peak
+   * (a chaotic burst that this seed happens not to draw): MAX_RATE bounds it too, so whether a
+   * request is accepted never depends on the luck of a random seed.
+   */
+  nominalPeak?(params: ProfileParams): number;
 }
 
 /** Λ for a curve that is constant at `r`. */

@@ -12,6 +12,26 @@ declare module 'fastify' {
 
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
+function isUpgrade(request: FastifyRequest): boolean {
+  return (request.headers.upgrade ?? '').toLowerCase() === 'websocket';
+}
+
+/**
+ * Sends a refusal. A refused WebSocket upgrade has no HTTP parser left on its socket, so nothing
+ * would ever close it: it is ended after the answer (and destroyed if the client lingers).
+ */
+export function refuse(request: FastifyRequest, reply: FastifyReply, code: number, payload: Record<string, unknown>): FastifyReply {
+  if (isUpgrade(request)) {
+    const socket = request.raw.socket;
+    reply.header('connection', 'close');
+    reply.raw.once('finish', () => {
+      socket.end();
+      setTimeout(() => socket.destroy(), 1000).unref();
+    });
+  }
+  return reply.code(code).send(payload);
+}
+
 /** The data plane of every app: health and metrics stay open to any Host, without a token. */
 export function isOpenRoute(request: FastifyRequest): boolean {
   const route = request.routeOptions.url;
@@ -30,8 +50,7 @@ export function foreignRequest(request: FastifyRequest, hosts: HostList): string
     );
   }
   const origin = request.headers.origin;
-  const upgrade = (request.headers.upgrade ?? '').toLowerCase() === 'websocket';
-  if (origin !== undefined && (STATE_CHANGING.has(request.method) || upgrade)) {
+  if (origin !== undefined && (STATE_CHANGING.has(request.method) || isUpgrade(request))) {
     let allowed = false;
     try {
       const u = new URL(origin);
@@ -53,7 +72,7 @@ export function foreignRequest(request: FastifyRequest, hosts: HostList): string
 export function hostOriginCheck(hosts: HostList) {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const why = foreignRequest(request, hosts);
-    if (why) await reply.code(403).send({ error: why });
+    if (why) await refuse(request, reply, 403, { error: why });
   };
 }
 
@@ -83,18 +102,15 @@ export function registerControlPlaneGuard(app: FastifyInstance, opts: ControlPla
   app.addHook('onRequest', async (request, reply) => {
     if (isOpenRoute(request)) return;
     const why = foreignRequest(request, hosts);
-    if (why) return reply.code(403).send({ error: why });
-    if (!labToken || request.routeOptions.config.access === 'public') return;
+    if (why) return refuse(request, reply, 403, { error: why });
+    if (!labToken || request.routeOptions.config?.access === 'public') return;
     if (hasLabCredential(request, labToken, session)) return;
-    return reply
-      .code(401)
-      .header('www-authenticate', 'Bearer realm="o11y-lab"')
-      .send({
+    return refuse(request, reply.header('www-authenticate', 'Bearer realm="o11y-lab"'), 401, {
         error:
           `${opts.name} needs the lab's access token (LAB_TOKEN): sign in once at /login?token=<LAB_TOKEN> ` +
           '(the cookie covers every service of this host), or send Authorization: Bearer <LAB_TOKEN>',
-        sign_in: '/login',
-      });
+      sign_in: '/login',
+    });
   });
 }
 
