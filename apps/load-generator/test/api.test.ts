@@ -206,7 +206,10 @@ describe('profiles, scenarios, metrics, OpenAPI', () => {
       ['width', 1],
       ['multiplier', 2],
     ]);
-    expect(list.find((p) => p.id === 'wave')?.options[0]).toMatchObject({ name: 'period', default: 30 });
+    expect(list.find((p) => p.id === 'wave')?.options[0]).toMatchObject({ name: 'period', default: 30, min: 0.1, max: 86_400 });
+    // Every option's documented range is listed; rates are bounded by this instance's MAX_RATE.
+    expect(list.find((p) => p.id === 'spiky')?.options.find((o) => o.name === 'multiplier')).toMatchObject({ min: 0, max: 1000 });
+    expect(list.find((p) => p.id === 'stages')?.options.find((o) => o.name === 'start_rate')).toMatchObject({ min: 0, max: 1000 });
   });
 
   it('previews r(t) with at most 600 points', async () => {

@@ -78,6 +78,24 @@ describe('POST /api/alerts/webhook and GET /api/alerts/inbox', () => {
     expect(metric(metrics, 'portal_webhook_requests_total{result="accepted"}')).toBe('0');
   });
 
+  it('with ALERT_WEBHOOK_TOKEN: 401 without it (counted as unauthorized), stored with it', async () => {
+    const token = 'webhook-token-for-the-portal-test';
+    const a = await app({ ALERT_WEBHOOK_TOKEN: token, LAB_TOKEN: 'lab-token-for-the-portal-test' });
+    const post = (headers: Record<string, string>) => a.inject({ method: 'POST', url: '/api/alerts/webhook', headers, payload: webhookPayload([{ alertname: 'Flood' }]) });
+    const none = await post({});
+    expect(none.statusCode).toBe(401);
+    expect(none.json().error).toContain('ALERT_WEBHOOK_TOKEN');
+    expect((await post({ authorization: 'Bearer guessed' })).statusCode).toBe(401);
+    // LAB_TOKEN opens the API, not the webhook: only Alertmanager holds this token.
+    expect((await post({ authorization: 'Bearer lab-token-for-the-portal-test' })).statusCode).toBe(401);
+    expect((await post({ authorization: `Bearer ${token}` })).json()).toEqual({ stored: 1 });
+    const inbox = (await a.inject({ url: '/api/alerts/inbox', headers: { authorization: 'Bearer lab-token-for-the-portal-test' } })).json<Notification[]>();
+    expect(inbox.map((n) => n.alertname)).toEqual(['Flood']);
+    const metrics = (await a.inject('/metrics')).body;
+    expect(metric(metrics, 'portal_webhook_requests_total{result="unauthorized"}')).toBe('3');
+    expect(metric(metrics, 'portal_webhook_requests_total{result="accepted"}')).toBe('1');
+  });
+
   it('rejects a payload over 256 KiB with 413 and stores nothing', async () => {
     const a = await app();
     const payload = webhookPayload([{ alertname: 'Big', summary: 'x'.repeat(300 * 1024) }]);
@@ -251,6 +269,18 @@ describe('scenario proxy', () => {
     expect((await a.inject('/api/runs/r2')).statusCode).toBe(404);
     expect(seen).toContain('POST /api/scenarios/high-latency/run {"fault":true}');
     expect((await a.inject({ method: 'POST', url: '/api/scenarios/..%2Fx/run', payload: {} })).statusCode).toBe(400);
+  });
+
+  it('sends LAB_TOKEN to the load generator, whose API needs it', async () => {
+    const auth: Array<string | undefined> = [];
+    const lg = await fakeServer((req, res) => {
+      if (req.url === '/api/scenarios') auth.push(req.headers.authorization);
+      json(res, 200, []);
+    });
+    fakes.push(lg);
+    const a = await app({ LOADGEN_INTERNAL_URL: lg.url, LAB_TOKEN: 'lab-token-for-the-portal-test' });
+    expect((await a.inject({ url: '/api/scenarios', headers: { authorization: 'Bearer lab-token-for-the-portal-test' } })).statusCode).toBe(200);
+    expect(auth).toEqual(['Bearer lab-token-for-the-portal-test']);
   });
 
   it('answers 502 with a clear message when the load generator is unreachable', async () => {
