@@ -122,6 +122,11 @@ function renderSignIn(): void {
   );
 }
 
+/** What a section shows instead of an error while the browser is not signed in. */
+function signInNeeded(): HTMLElement {
+  return h('p', { class: 'state', 'data-state': 'sign-in' }, t('signin.needed'));
+}
+
 // ---------- services ----------
 
 const SECTIONS: Section[] = ['main', 'metrics', 'monitoring', 'admin'];
@@ -196,7 +201,8 @@ function severityBadge(severity: string): HTMLElement | null {
 function renderFiring(): void {
   const f = state.firing;
   let body: HTMLElement;
-  if (f.kind === 'loading') body = h('p', { class: 'state' }, '…');
+  if (state.signIn) body = signInNeeded();
+  else if (f.kind === 'loading') body = h('p', { class: 'state' }, '…');
   else if (f.kind === 'not_configured') body = h('p', { class: 'state warn', 'data-state': 'not_configured' }, t('firing.not_configured'));
   else if (f.kind === 'error') body = h('p', { class: 'state error', 'data-state': 'error' }, `${t('firing.error')}: ${f.message}`);
   else if (f.alerts.length === 0) body = h('p', { class: 'state ok', 'data-state': 'none' }, t('firing.none'));
@@ -220,7 +226,8 @@ function renderFiring(): void {
 function renderInbox(): void {
   const box = state.inbox;
   let body: HTMLElement;
-  if (box.kind === 'loading') body = h('p', { class: 'state' }, '…');
+  if (state.signIn) body = signInNeeded();
+  else if (box.kind === 'loading') body = h('p', { class: 'state' }, '…');
   else if (box.kind === 'error') body = h('p', { class: 'state error' }, `${t('inbox.error')}: ${box.message}`);
   else if (box.items.length === 0) body = h('p', { class: 'state', 'data-state': 'empty' }, t('inbox.empty'));
   else
@@ -396,7 +403,8 @@ function scenarioCard(s: Scenario): HTMLElement {
 function renderScenarios(): void {
   const sc = state.scenarios;
   let body: HTMLElement;
-  if (sc.kind === 'loading') body = h('p', { class: 'state' }, t('scenarios.loading'));
+  if (state.signIn) body = signInNeeded();
+  else if (sc.kind === 'loading') body = h('p', { class: 'state' }, t('scenarios.loading'));
   else if (sc.kind === 'error') body = h('p', { class: 'state warn', 'data-state': 'unavailable' }, `${t('scenarios.unavailable')}: ${sc.message}`);
   else if (sc.items.length === 0) body = h('p', { class: 'state' }, t('scenarios.empty'));
   else body = h('div', { class: 'grid two' }, ...sc.items.map(scenarioCard));
@@ -512,7 +520,7 @@ async function start(): Promise<void> {
   whenSignInNeeded(() => {
     if (state.signIn) return;
     state.signIn = true;
-    renderSignIn();
+    renderAll();
     root.signin.scrollIntoView({ block: 'start' });
   });
   setLang(initialLang());

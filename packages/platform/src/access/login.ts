@@ -60,8 +60,9 @@ export async function registerLoginRoutes(app: FastifyInstance, access: AccessCo
     `${LAB_SESSION_COOKIE}=${value}; Path=/; Max-Age=${maxAge}; HttpOnly; SameSite=Strict${access.secureCookie ? '; Secure' : ''}`;
 
   const answer = (request: FastifyRequest, reply: FastifyReply, given: unknown) => {
-    // The token may arrive in the URL: keep it out of caches and Referer headers.
-    reply.header('cache-control', 'no-store').header('referrer-policy', 'no-referrer');
+    // The token may arrive in the URL: keep it out of caches and of Referer headers to other
+    // sites. (Not no-referrer: browsers then send `Origin: null` with the form, which is refused.)
+    reply.header('cache-control', 'no-store').header('referrer-policy', 'same-origin');
     if (!token || !session) return reply.redirect('/', 303);
     if (given === undefined) return reply.code(200).type('text/html; charset=utf-8').send(signInPage('form', appName));
     if (typeof given === 'string' && given !== '' && sameSecret(given, token)) {

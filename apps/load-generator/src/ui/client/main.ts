@@ -74,9 +74,13 @@ function showSignIn(): void {
     h(
       'form',
       { method: 'post', action: '/login', class: 'row wrap', 'data-role': 'sign-in' },
-      h('label', { for: 'sign-in-token' }, tx('signInLabel')),
-      h('input', { id: 'sign-in-token', type: 'password', name: 'token', required: true, autocomplete: 'current-password' }),
-      h('button', { type: 'submit' }, tx('signInSubmit')),
+      h(
+        'div',
+        { class: 'field' },
+        h('label', { for: 'sign-in-token' }, tx('signInLabel')),
+        h('input', { id: 'sign-in-token', type: 'password', name: 'token', required: true, autocomplete: 'current-password' }),
+      ),
+      h('button', { type: 'submit', class: 'primary' }, tx('signInSubmit')),
     ),
   );
   document.querySelector('.page main')?.before(panel);
