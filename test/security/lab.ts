@@ -1,12 +1,12 @@
 /**
  * The lab as an attacker meets it: the todo API, the load generator and the portal built with
  * their real `buildApp`, listening on 127.0.0.1 with the tokens set (and short server timeouts,
- * so slow-client attacks end in a second), plus the small HTTP servers an attack needs (a
- * redirector, a collector that must never be reached). Raw-socket helpers send what `fetch` would
+ * so slow-client attacks end in a second), plus the load generator tests' target servers an attack
+ * needs (a plain target, a redirector, a collector that must never be reached). Raw-socket helpers send what `fetch` would
  * refuse or normalise (CRLF, `..` paths, slow headers).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +14,7 @@ import type { FastifyInstance } from 'fastify';
 import { internalUrlEnv, SERVICES, type ServerLimits } from '@o11y/platform';
 import { createLogger, createRegistry } from '@o11y/telemetry';
 import { buildApp as buildLoadgen } from '../../apps/load-generator/src/app.ts';
+import { startTarget, type TargetServer } from '../../apps/load-generator/test/target-server.ts';
 import { readConfig as loadgenConfig } from '../../apps/load-generator/src/config.ts';
 import { buildApp as buildPortal } from '../../apps/portal/src/app.ts';
 import { readConfig as portalConfig } from '../../apps/portal/src/config.ts';
@@ -54,38 +55,6 @@ async function listen(app: FastifyInstance): Promise<Listening> {
   return { app, url: `http://127.0.0.1:${port}`, port };
 }
 
-/** A plain HTTP server on 127.0.0.1 that records what it receives. */
-export interface Recorder {
-  url: string;
-  port: number;
-  seen: Array<{ method: string; url: string; headers: IncomingHttpHeaders; body: string }>;
-  close(): Promise<void>;
-}
-
-export async function recorder(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<Recorder> {
-  const seen: Recorder['seen'] = [];
-  const server: Server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (d: Buffer) => (body += d.toString()));
-    req.on('end', () => {
-      seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
-      handler(req, res);
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const port = (server.address() as { port: number }).port;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    port,
-    seen,
-    close: () =>
-      new Promise<void>((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
-  };
-}
-
 export interface Lab {
   todo: Listening;
   /** A second todo API on the same database with no ADMIN_TOKEN configured. */
@@ -93,11 +62,11 @@ export interface Lab {
   loadgen: Listening;
   portal: Listening;
   /** Answers 200 to everything (an allowlisted load target). */
-  target: Recorder;
+  target: TargetServer;
   /** Answers 307 to everything, pointing at the collector (allowlisted). */
-  redirector: Recorder;
+  redirector: TargetServer;
   /** Outside the allowlist: must never receive a request. */
-  collector: Recorder;
+  collector: TargetServer;
   logs: { todo: LogSink; loadgen: LogSink; portal: LogSink };
   dataDirs: { loadgen: string; portal: string };
   close(): Promise<void>;
@@ -114,14 +83,14 @@ export async function startLab(): Promise<Lab> {
   const logs = { todo: new LogSink(), loadgen: new LogSink(), portal: new LogSink() };
   const closers: Array<() => Promise<void>> = [];
   try {
-    const collector = await recorder((_req, res) => res.end('collected'));
+    const collector = await startTarget((_req, res) => res.end('collected'));
     closers.push(collector.close);
-    const redirector = await recorder((_req, res) => {
+    const redirector = await startTarget((_req, res) => {
       res.writeHead(307, { location: `${collector.url}/stolen` });
       res.end();
     });
     closers.push(redirector.close);
-    const target = await recorder((_req, res) => res.end('ok'));
+    const target = await startTarget();
     closers.push(target.close);
 
     const todoEnv = { DATABASE_URL: db.url, DATA_DIR: join(tmp, 'todo'), JWT_SECRET: 'jwt-secret-for-the-attack-suite-0123456789', LOG_LEVEL: 'info' };
