@@ -19,6 +19,8 @@ export interface AppDeps {
   logger?: Logger;
   /** Server timeouts and body limit (tests shorten them). */
   server?: Partial<ServerLimits>;
+  /** Worker threads per run ("auto" by default); tests pin it to exercise the threads. */
+  threads?: number | 'auto';
 }
 
 /** The load generator's HTTP server: REST API, SSE, OpenAPI, health, metrics, the web UI and /ws. */
@@ -60,6 +62,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     tracer,
     tracingExported: deps.tracingExported ?? tracing?.exporting ?? false,
     log: app.log,
+    ...(deps.threads !== undefined ? { threads: deps.threads } : {}),
   });
   await manager.init();
   app.addHook('preClose', async () => manager.shutdown());

@@ -3,6 +3,7 @@ export { formatDuration, parseDuration } from './duration.js';
 export { registerHealth, type ReadinessCheck } from './health.js';
 export { fieldOf, registerJsonErrors, type ErrorBody } from './http-errors.js';
 export { defaultDataDir, REPO_ROOT } from './paths.js';
+export { randomSeed, seededRandom } from './random.js';
 export { pickUiPath } from './ui-path.js';
 export { internalUrlEnv, SERVICES, serviceById, type Mode, type Section, type ServiceInfo } from './services.js';
 export { DEFAULT_SERVER_LIMITS, serverOptions, type ServerLimits } from './server-limits.js';
@@ -22,3 +23,4 @@ export { foreignRequest, hasLabCredential, hostOriginCheck, isOpenRoute, registe
 export { LAB_SESSION_MAX_AGE_S, registerLoginRoutes, signInPage } from './access/login.js';
 export { registerControlPlane } from './access/control-plane.js';
 export { bearerToken, cookieValue, LAB_SESSION_COOKIE, labSessionValue, requireBearer, sameSecret, type BearerGuardOptions } from './access/secrets.js';
+export { strictBodySchemaController } from './validation.js';

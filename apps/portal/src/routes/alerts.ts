@@ -4,6 +4,7 @@ import { requireBearer } from '@o11y/platform';
 import type { InboxStore } from '../inbox/store.js';
 import { toNotifications, WEBHOOK_BODY_LIMIT, WebhookPayload } from '../inbox/webhook.js';
 import type { PortalMetrics } from '../metrics.js';
+import type { Fetch } from '../outbound.js';
 import type { AlertsNotConfigured, FiringAlert } from '../shared/api.js';
 
 export interface AlertsRoutesOptions {
@@ -18,6 +19,7 @@ export interface AlertsRoutesOptions {
    * like the others (LAB_TOKEN when that is set).
    */
   webhookToken?: string | undefined;
+  fetch: Fetch;
 }
 
 interface AmAlert {
@@ -76,7 +78,7 @@ export async function alertsRoutes(app: FastifyInstance, opts: AlertsRoutesOptio
     if (!opts.alertmanagerUrl) return { configured: false };
     const url = `${opts.alertmanagerUrl}/api/v2/alerts?active=true&silenced=false&inhibited=false`;
     try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(opts.timeoutMs), headers: { accept: 'application/json' } });
+      const res = await opts.fetch(url, { signal: AbortSignal.timeout(opts.timeoutMs), headers: { accept: 'application/json' } });
       if (!res.ok) {
         await res.body?.cancel().catch(() => undefined);
         reply.code(502);

@@ -21,6 +21,8 @@ export interface Driver extends SqlExecutor {
   system: string;
   /** host:port and database, for span attributes and log lines (never the password). */
   readonly target: { address: string; port: number; namespace: string };
+  /** True when the database runs inside this process (PGlite): a pg_sleep there stalls the event loop. */
+  readonly inProcess?: boolean;
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
   stats(): PoolStats;
   close(): Promise<void>;

@@ -20,6 +20,7 @@ export async function openPglite(dataDir: string): Promise<Driver> {
   return {
     system: 'postgresql',
     target: { address: 'localhost', port: 0, namespace: 'pglite' },
+    inProcess: true,
     query: (text, params) => tracker.track(() => base.query(text, params)),
     exec: (text) => tracker.track(() => base.exec(text)),
     transaction: (fn) => tracker.track(() => db.transaction((tx) => fn(executor(tx)))),

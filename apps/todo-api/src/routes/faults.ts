@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { hostOriginCheck, requireBearer, type HostList } from '@o11y/platform';
+import type { FastifyRequest } from 'fastify';
+import { bearerToken, hostOriginCheck, requireBearer, sameSecret, type HostList } from '@o11y/platform';
 import type { FaultController } from '../faults/controller.js';
 import { FaultsBody, FaultsState } from '../faults/schema.js';
 import { ErrorBody } from './schemas.js';
@@ -34,11 +35,25 @@ export const faultRoutes: FastifyPluginAsyncTypebox<FaultRoutesOptions> = async 
   // Both before the body is read: an unauthorised client learns nothing from validation errors.
   const changing = [controlPlane, admin];
   const security = [{ bearerAuth: [] }];
+  const isAdmin = (request: FastifyRequest): boolean => {
+    const given = bearerToken(request);
+    return Boolean(adminToken && given !== undefined && sameSecret(given, adminToken));
+  };
+  // Only reachable with the admin token, which may hide a fault (drills).
+  const change = (request: FastifyRequest) => ({ by: 'admin token', log: request.log, canHide: true });
 
   app.get(
     '/api/faults',
-    { onRequest: controlPlane, schema: { tags: ['faults'], summary: 'Injected faults now (null = off)', response: { 200: FaultsState, 403: ErrorBody } } },
-    async () => faults.current,
+    {
+      onRequest: controlPlane,
+      schema: {
+        tags: ['faults'],
+        summary: 'Injected faults now (null = off)',
+        description: 'Hidden faults (drills) show as null unless the request carries `Authorization: Bearer <ADMIN_TOKEN>`.',
+        response: { 200: FaultsState, 403: ErrorBody },
+      },
+    },
+    async (request) => faults.view(isAdmin(request)),
   );
   app.put(
     '/api/faults',
@@ -46,14 +61,14 @@ export const faultRoutes: FastifyPluginAsyncTypebox<FaultRoutesOptions> = async 
       onRequest: changing,
       schema: {
         tags: ['faults'],
-        summary: 'Replace the whole fault state (omitted = off)',
+        summary: 'Replace the whole fault state (omitted = off); see the todo API README for every fault kind',
         description: describeAccess,
         security,
         body: FaultsBody,
         response: { 200: FaultsState, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody },
       },
     },
-    async (request) => faults.replace(request.body as FaultsBody, 'admin token', request.log),
+    async (request) => faults.replace(request.body as FaultsBody, change(request)),
   );
   app.delete(
     '/api/faults',
@@ -67,6 +82,6 @@ export const faultRoutes: FastifyPluginAsyncTypebox<FaultRoutesOptions> = async 
         response: { 200: FaultsState, 401: ErrorBody, 403: ErrorBody },
       },
     },
-    async (request) => faults.replace({}, 'admin token', request.log),
+    async (request) => faults.replace({}, change(request)),
   );
 };
