@@ -413,6 +413,28 @@ describe('listening beyond loopback needs LAB_TOKEN', () => {
   }
 });
 
+describe('the portal prints the sign-in link when it starts', () => {
+  attack('portal', 'HOST=0.0.0.0 with LAB_TOKEN: starts, and its start line has the sign-in link', 'link printed', async () => {
+    const main = resolve(REPO_ROOT, 'apps', 'portal', 'dist', 'main.js');
+    const dir = mkdtempSync(join(tmpdir(), 'o11y-security-start-'));
+    const { MODE: _vitest, ...env } = process.env;
+    const child = spawn(process.execPath, [main], {
+      env: { ...env, MODE: 'compose', HOST: '0.0.0.0', PORT: '0', DATA_DIR: dir, LAB_TOKEN, PUBLIC_BASE_URL: 'http://lab.example.com', LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+    try {
+      await expect.poll(() => out, { timeout: 20_000, interval: 100 }).toContain('/login?token=');
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+      rmSync(dir, { recursive: true, force: true });
+    }
+    return out.includes(`sign in at http://lab.example.com/login?token=${encodeURIComponent(LAB_TOKEN)}`) ? 'link printed' : out.slice(0, 300);
+  });
+});
+
 describe('secrets stay out of logs, run history and files readable by others', () => {
   attack('load-generator', 'run history on disk after runs with a login password', 'clean', async () => {
     const dir = join(lab.dataDirs.loadgen, 'runs');

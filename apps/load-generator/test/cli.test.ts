@@ -76,9 +76,12 @@ describe('o11y-load attack', () => {
     });
     try {
       const args = ['attack', '--url', `${api.url}/api/tasks`, '--rate', '5', '--duration', '1', '--login-url', `${api.url}/api/login`, '--email', 'user@example.com'];
-      const fromEnv = await cli(args, { TARGET_ALLOWLIST: '127.0.0.1', O11Y_PASSWORD: 'from-the-environment' });
+      const report = join(dir, 'login-report.json');
+      const fromEnv = await cli([...args, '--output', report], { TARGET_ALLOWLIST: '127.0.0.1', O11Y_PASSWORD: 'from-the-environment' });
       expect(fromEnv.code, fromEnv.err).toBe(0);
       expect(fromEnv.out).toContain('ok 5');
+      // The report holds the run, never the credentials.
+      expect(readFileSync(report, 'utf8')).not.toContain('from-the-environment');
       let out = '';
       let err = '';
       const stdin = await runCli([...args, '--password-stdin'], {
