@@ -69,12 +69,9 @@ ENV PORT=8000 MODE=compose
 EXPOSE 8000
 CMD ["node", "apps/portal/dist/main.js"]
 
-# Renders Prometheus/Alertmanager configuration into /config and exits. It runs as uid/gid 65534
-# (nobody), the user the prom/prometheus and prom/alertmanager images run as, so Alertmanager can
-# read the 0600 files it writes (alertmanager.yml, the Telegram token) and nobody else can.
+# Renders Prometheus/Alertmanager configuration into /config and exits. docker-compose.yml runs it
+# as root with `--owner 65534:65534`, so the 0600 files it writes (alertmanager.yml, the Telegram
+# token) go to nobody, the user the prom/prometheus and prom/alertmanager images run as, and to no one else.
 FROM runtime AS config
-USER root
-RUN chown 65534:65534 /config
-USER 65534:65534
 HEALTHCHECK NONE
-CMD ["node", "packages/stack/dist/cli.js", "--mode", "compose", "--out", "/config"]
+CMD ["node", "packages/stack/dist/cli.js", "--mode", "compose", "--out", "/config", "--owner", "65534:65534"]

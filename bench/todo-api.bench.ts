@@ -3,8 +3,11 @@
 // Runs the built app (apps/todo-api/dist) as a child process so autocannon does not share its
 // event loop, next to a bare Fastify hello-world as the machine's ceiling, with telemetry on and
 // off, then holds saturation for a minute to read RSS, and measures p99 of GET /api/tasks at
-// 100 RPS without faults and with a 600 ms latency fault (the HighLatency alert's scenario).
+// 100 RPS without faults and with a 600 ms latency fault (the HighLatency alert's scenario), and
+// p99 of GET /api/ping while 20 logins/s run with bcrypt (the old hashing, on the event loop) and
+// with scrypt (node:crypto, on libuv's thread pool).
 // Writes bench/results/todo-api.json and prints a markdown table with the issue's targets.
+//   --only=logins   runs the login part alone (bench/results/todo-api-logins.json)
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -33,10 +36,15 @@ interface CannonOptions {
 const autocannon = createRequire(import.meta.url)('autocannon') as (o: CannonOptions) => Promise<CannonResult>;
 
 const quick = process.argv.includes('--quick');
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
 const T = quick
-  ? { warmup: 1, run: 3, rounds: 1, soak: 5, rate: 4 }
-  : { warmup: 3, run: 8, rounds: 6, soak: 60, rate: 20 };
+  ? { warmup: 1, run: 3, rounds: 1, soak: 5, rate: 4, logins: 5, loginRounds: 1 }
+  : { warmup: 3, run: 8, rounds: 6, soak: 60, rate: 20, logins: 20, loginRounds: 3 };
+/** The login part: logins per second, pings per second beside them. */
+const LOGIN_LOAD = { loginsPerSecond: 20, pingsPerSecond: 100 };
 const CONNECTIONS = 64;
+/** Faults need the admin token, from loopback too. */
+const ADMIN_TOKEN = 'benchmark-admin-token-0123456789';
 const TARGETS = { getShareOfCeiling: 0.4, telemetryCost: 0.1, rssMb: 250, p99NoFaultMs: 50, p99FaultMs: 500 };
 
 interface Proc {
@@ -152,7 +160,7 @@ async function cannon(label: string, o: CannonOptions, serverPid?: number): Prom
  * autocannon's overallRate fires each second's requests as a burst, which measures queueing
  * behind the burst rather than the latency a steady 100 RPS sees.
  */
-async function paced(url: string, headers: Record<string, string>, rps: number, seconds: number): Promise<Measured> {
+async function paced(url: string, headers: Record<string, string>, rps: number, seconds: number, init: { method?: string; body?: string } = {}): Promise<Measured> {
   const latencies: number[] = [];
   let errors = 0;
   let non2xx = 0;
@@ -163,7 +171,7 @@ async function paced(url: string, headers: Record<string, string>, rps: number, 
     const wait = due - performance.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     inflight.push(
-      fetch(url, { headers })
+      fetch(url, { headers, ...init })
         .then(async (res) => {
           await res.arrayBuffer();
           if (!res.ok) non2xx++;
@@ -204,6 +212,60 @@ function quantileMs(before: Map<number, number>, after: Map<number, number>, q: 
   return NaN;
 }
 
+interface LoginStall {
+  scheme: 'bcrypt' | 'scrypt';
+  ping: Measured;
+  login: Measured;
+}
+
+/**
+ * p99 of GET /api/ping (100/s, open loop, latency from the intended time) while 20 logins/s run,
+ * with new hashes (and so the account's) in `scheme`. bcryptjs hashes on the event loop, so every
+ * other request waits behind it; scrypt runs on libuv's thread pool.
+ */
+async function loginStall(mainJs: string, env: Record<string, string>, scheme: 'bcrypt' | 'scrypt'): Promise<LoginStall> {
+  const proc = await startProcess([mainJs], { ...env, PASSWORD_HASH: scheme, LOGIN_RATE_LIMIT: '1000000' }, '/health/ready');
+  try {
+    const email = `login-${scheme}-${Date.now()}@example.org`;
+    const credentials = JSON.stringify({ email, password: 'benchmark-password' });
+    const post = { method: 'POST', headers: { 'content-type': 'application/json' }, body: credentials };
+    await json(await fetch(`${proc.url}/api/register`, post));
+    // Warm-up: a few logins and pings, so the first measured ones do not pay for JIT and pools.
+    for (let i = 0; i < 5; i++) await json(await fetch(`${proc.url}/api/login`, post));
+    await paced(`${proc.url}/api/ping`, {}, LOGIN_LOAD.pingsPerSecond, 1);
+    const [ping, login] = await Promise.all([
+      paced(`${proc.url}/api/ping`, {}, LOGIN_LOAD.pingsPerSecond, T.logins),
+      paced(`${proc.url}/api/login`, { 'content-type': 'application/json' }, LOGIN_LOAD.loginsPerSecond, T.logins, { method: 'POST', body: credentials }),
+    ]);
+    console.error(`  ${scheme}: ping p50 ${ping.p50_ms} ms, p99 ${ping.p99_ms} ms; login p50 ${login.p50_ms} ms, p99 ${login.p99_ms} ms${login.non2xx || login.errors ? `, failed logins ${login.non2xx + login.errors}` : ''}`);
+    return { scheme, ping, login };
+  } finally {
+    await proc.stop();
+  }
+}
+
+/** Rounds of bcrypt and scrypt, alternating which goes first; the median round of each. */
+async function loginStalls(mainJs: string, env: Record<string, string>): Promise<Record<'bcrypt' | 'scrypt', LoginStall>> {
+  console.error(`p99 of GET /api/ping at ${LOGIN_LOAD.pingsPerSecond}/s while ${LOGIN_LOAD.loginsPerSecond} logins/s run (${T.logins} s, ${T.loginRounds} round(s) each):`);
+  const all: Record<'bcrypt' | 'scrypt', LoginStall[]> = { bcrypt: [], scrypt: [] };
+  for (let round = 0; round < T.loginRounds; round++) {
+    const order = round % 2 === 0 ? (['bcrypt', 'scrypt'] as const) : (['scrypt', 'bcrypt'] as const);
+    for (const scheme of order) all[scheme].push(await loginStall(mainJs, env, scheme));
+  }
+  const median = (xs: LoginStall[]) => [...xs].sort((a, b) => a.ping.p99_ms - b.ping.p99_ms)[Math.floor(xs.length / 2)] as LoginStall;
+  return { bcrypt: median(all.bcrypt), scrypt: median(all.scrypt) };
+}
+
+function loginTable(r: Record<'bcrypt' | 'scrypt', LoginStall>): string {
+  const row = (x: LoginStall) => `| ${x.scheme} | ${x.ping.p50_ms} | ${x.ping.p99_ms} | ${x.login.p50_ms} | ${x.login.p99_ms} | ${x.login.rps} |`;
+  return [
+    `| password hashing (${LOGIN_LOAD.loginsPerSecond} logins/s beside ${LOGIN_LOAD.pingsPerSecond} pings/s) | ping p50 ms | ping p99 ms | login p50 ms | login p99 ms | logins/s done |`,
+    '|---|---:|---:|---:|---:|---:|',
+    row(r.bcrypt),
+    row(r.scrypt),
+  ].join('\n');
+}
+
 async function main(): Promise<void> {
   const mainJs = join(ROOT, 'apps/todo-api/dist/main.js');
   if (!existsSync(mainJs)) throw new Error('apps/todo-api/dist is missing: run `npm run build` (npm run bench does it)');
@@ -219,8 +281,18 @@ async function main(): Promise<void> {
     LOG_LEVEL: 'info',
     NODE_ENV: 'production',
     OTEL_TRACES_EXPORTER: 'none',
+    ADMIN_TOKEN,
   });
   try {
+    if (only === 'logins') {
+      const logins = await loginStalls(mainJs, appEnv(true));
+      const out = join(ROOT, 'bench/results/todo-api-logins.json');
+      mkdirSync(dirname(out), { recursive: true });
+      writeFileSync(out, `${JSON.stringify({ when: new Date().toISOString(), quick, machine: { cores: cpus().length, node: process.version }, seconds: T.logins, load: LOGIN_LOAD, logins }, null, 2)}\n`);
+      console.log(loginTable(logins));
+      console.log(`\nWritten to ${out}`);
+      return;
+    }
     console.error(`todo-api benchmark${quick ? ' (quick)' : ''}: ${cpus().length} cores, ${CONNECTIONS} connections, ${T.run} s per run`);
     // 1. The ceiling: bare Fastify on this machine, now (best of the rounds, like the app runs).
     const hello = await startProcess(['--input-type=module', '-e', HELLO], {}, '/');
@@ -290,9 +362,10 @@ async function main(): Promise<void> {
         return { ...m, server_p99_ms: Math.round(quantileMs(before, await serverBuckets(app.url), 0.99) * 10) / 10 };
       };
       const noFault = await at100('GET /api/tasks at 100 RPS, no faults');
-      await json(await fetch(`${app.url}/api/faults`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ latency: { ms: 600, method: 'GET', route: '/api/tasks' } }) }));
+      const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+      await json(await fetch(`${app.url}/api/faults`, { method: 'PUT', headers: { ...admin, 'content-type': 'application/json' }, body: JSON.stringify({ latency: { ms: 600, method: 'GET', route: '/api/tasks' } }) }));
       const withFault = await at100('GET /api/tasks at 100 RPS, 600 ms latency fault');
-      await json(await fetch(`${app.url}/api/faults`, { method: 'DELETE' }));
+      await json(await fetch(`${app.url}/api/faults`, { method: 'DELETE', headers: admin }));
 
       // 4. RSS after holding saturation (reads and writes) with telemetry on.
       await cannon(`saturation soak ${T.soak} s (GET+POST)`, {
@@ -308,6 +381,9 @@ async function main(): Promise<void> {
       console.error(`  RSS after soak: ${rss.toFixed(1)} MB`);
 
       await app.stop();
+
+      // 5. Password hashing off the event loop: ping latency beside a steady stream of logins.
+      const logins = await loginStalls(mainJs, appEnv(true));
 
       const getShare = runs.on.get.rps / ceiling.rps;
       const costGet = 1 - runs.on.get.rps / runs.off.get.rps;
@@ -337,6 +413,11 @@ async function main(): Promise<void> {
         { target: `RSS < ${TARGETS.rssMb} MB after ${T.soak} s at saturation`, value: `${rss.toFixed(1)} MB`, pass: rss < TARGETS.rssMb },
         { target: `p99 GET /api/tasks at 100 RPS < ${TARGETS.p99NoFaultMs} ms (no faults)`, value: `${noFault.p99_ms} ms client, ${noFault.server_p99_ms} ms server`, pass: noFault.p99_ms < TARGETS.p99NoFaultMs },
         { target: `p99 at 100 RPS > ${TARGETS.p99FaultMs} ms with a 600 ms latency fault`, value: `${withFault.p99_ms} ms client, ${withFault.server_p99_ms} ms server`, pass: withFault.p99_ms > TARGETS.p99FaultMs && withFault.server_p99_ms > TARGETS.p99FaultMs },
+        {
+          target: `p99 GET /api/ping beside ${LOGIN_LOAD.loginsPerSecond} logins/s: scrypt below bcrypt`,
+          value: `bcrypt ${logins.bcrypt.ping.p99_ms} ms → scrypt ${logins.scrypt.ping.p99_ms} ms`,
+          pass: logins.scrypt.ping.p99_ms < logins.bcrypt.ping.p99_ms,
+        },
       ];
       const result = {
         when: new Date().toISOString(),
@@ -350,6 +431,7 @@ async function main(): Promise<void> {
         get_target_cpu_budget: budget,
         rss_mb_after_soak: Math.round(rss * 10) / 10,
         at_100_rps: { no_fault: noFault, latency_fault_600ms: withFault },
+        ping_beside_logins: logins,
         checks,
       };
       const out = join(ROOT, 'bench/results/todo-api.json');
@@ -364,6 +446,8 @@ async function main(): Promise<void> {
         row('POST /api/tasks, telemetry on', runs.on.post),
         row('POST /api/tasks, telemetry off', runs.off.post),
       ].join('\n'));
+      console.log();
+      console.log(loginTable(logins));
       console.log();
       console.log(['| target | measured | result |', '|---|---|---|', ...checks.map((c) => `| ${c.target} | ${c.value} | ${c.pass ? 'pass' : 'FAIL'} |`)].join('\n'));
       console.log(

@@ -143,6 +143,10 @@ describe('docker-compose.yml and SERVICES', () => {
     expect(svc('grafana').environment?.GF_SECURITY_ADMIN_PASSWORD).toMatch(/^\$\{GRAFANA_ADMIN_PASSWORD:\?[^}]+\}$/);
     expect(svc('todo-api').environment?.JWT_SECRET).toMatch(/^\$\{JWT_SECRET:\?[^}]+\}$/);
     expect(svc('todo-api').environment?.ADMIN_TOKEN).toMatch(/^\$\{ADMIN_TOKEN:\?[^}]+\}$/);
+    // The control plane listens on 0.0.0.0 in compose: LAB_TOKEN is required, and the webhook token.
+    for (const id of ['portal', 'load-generator']) expect(svc(id).environment?.LAB_TOKEN, id).toMatch(/^\$\{LAB_TOKEN:\?[^}]+\}$/);
+    for (const id of ['portal', 'config']) expect(svc(id).environment?.ALERT_WEBHOOK_TOKEN, id).toMatch(/^\$\{ALERT_WEBHOOK_TOKEN:\?[^}]+\}$/);
+    for (const id of ['portal', 'load-generator']) expect(svc(id).environment?.TODO_API_ADMIN_TOKEN, id).toMatch(/^\$\{ADMIN_TOKEN:\?[^}]+\}$/);
   });
 });
 
@@ -176,7 +180,8 @@ describe('the launcher and Prometheus agree with SERVICES and compose', () => {
     // The bin is a committed shim (npm links bins before the build) that runs dist/cli.js: the file compose runs.
     const shim = readFileSync(resolve(REPO_ROOT, 'packages/stack', stackPkg.bin['o11y-render'] ?? ''), 'utf8');
     expect(shim).toContain("import('../dist/cli.js')");
-    expect(svc('config').command).toEqual(['node', 'packages/stack/dist/cli.js', '--mode', 'compose', '--out', '/config']);
+    // As root only to hand the secret-bearing alertmanager.yml (0600) to Alertmanager's user, nobody.
+    expect(svc('config').command).toEqual(['node', 'packages/stack/dist/cli.js', '--mode', 'compose', '--out', '/config', '--owner', '65534:65534']);
     expect(svc('config').volumes).toEqual(['stack-config:/config']);
     for (const id of ['prometheus', 'alertmanager']) expect(svc(id).volumes, id).toContain('stack-config:/config:ro');
   });
@@ -222,7 +227,7 @@ describe('.env.sample and the Dockerfile', () => {
 
   it('fills every required value with a lab value and marks the secrets to change', () => {
     const required = [...composeText.matchAll(/\$\{([A-Z0-9_]+):\?/g)].map((m) => m[1] as string);
-    expect(new Set(required)).toEqual(new Set(['JWT_SECRET', 'ADMIN_TOKEN', 'GRAFANA_ADMIN_PASSWORD']));
+    expect(new Set(required)).toEqual(new Set(['JWT_SECRET', 'ADMIN_TOKEN', 'GRAFANA_ADMIN_PASSWORD', 'LAB_TOKEN', 'ALERT_WEBHOOK_TOKEN']));
     for (const v of required) {
       const value = envSample.match(new RegExp(`^${v}=(.+)$`, 'm'))?.[1] ?? '';
       expect(value, v).toMatch(/^CHANGE-ME/);
@@ -292,6 +297,8 @@ describe.skipIf(!COMPOSE_BIN)('docker-compose config', () => {
     expect(r.stderr).toContain('GRAFANA_ADMIN_PASSWORD must be set');
     const withoutJwt = envSample.replace(/^JWT_SECRET=.*$/m, '');
     expect(compose(withoutJwt, ['config', '-q']).stderr).toContain('JWT_SECRET must be set');
+    const withoutLabToken = envSample.replace(/^LAB_TOKEN=.*$/m, 'LAB_TOKEN=');
+    expect(compose(withoutLabToken, ['config', '-q']).stderr).toContain('LAB_TOKEN must be set');
   });
 
   it('starts Prometheus and Alertmanager with the flags of @o11y/stack and the public URLs from .env', () => {

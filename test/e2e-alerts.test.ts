@@ -41,8 +41,14 @@ let alertmanager: Server;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function json<T>(url: string, init?: RequestInit): Promise<T> {
-  const res = await fetch(url, { ...init, signal: AbortSignal.timeout(10_000) });
+// The lab secured as compose runs it: every token set.
+const LAB_TOKEN = 'e2e-lab-token-0123456789abcdef';
+const ADMIN_TOKEN = 'e2e-admin-token-0123456789abcdef';
+const ALERT_WEBHOOK_TOKEN = 'e2e-webhook-token-0123456789abcdef';
+const lab = { authorization: `Bearer ${LAB_TOKEN}` };
+
+async function json<T>(url: string, init?: RequestInit & { headers?: Record<string, string> }): Promise<T> {
+  const res = await fetch(url, { ...init, headers: { ...lab, ...init?.headers }, signal: AbortSignal.timeout(10_000) });
   const text = await res.text();
   if (!res.ok) throw new Error(`${init?.method ?? 'GET'} ${url} → HTTP ${res.status}: ${text.slice(0, 300)}`);
   return JSON.parse(text) as T;
@@ -60,7 +66,7 @@ async function runScenario(id: string, body: Record<string, unknown>): Promise<s
 
 async function stopRuns(): Promise<void> {
   for (const id of runIds.splice(0)) {
-    await fetch(`${loadgen}/api/runs/${id}/stop`, { method: 'POST', signal: AbortSignal.timeout(5000) }).catch(() => undefined);
+    await fetch(`${loadgen}/api/runs/${id}/stop`, { method: 'POST', headers: lab, signal: AbortSignal.timeout(5000) }).catch(() => undefined);
   }
 }
 
@@ -115,9 +121,13 @@ beforeAll(async () => {
     mkdirSync(d, { recursive: true });
     return d;
   };
-  apps.push(await startApp('todo-api', { PORT: String(apiPort), HOST: '127.0.0.1', DATABASE_URL: db.url, DATA_DIR: dataDir('todo-api') }, `${api}/health/ready`));
+  apps.push(await startApp('todo-api', { PORT: String(apiPort), HOST: '127.0.0.1', DATABASE_URL: db.url, DATA_DIR: dataDir('todo-api'), ADMIN_TOKEN }, `${api}/health/ready`));
   apps.push(
-    await startApp('load-generator', { PORT: String(loadgenPort), HOST: '127.0.0.1', DATA_DIR: dataDir('load-generator'), TODO_API_URL: api }, `${loadgen}/health/ready`),
+    await startApp(
+      'load-generator',
+      { PORT: String(loadgenPort), HOST: '127.0.0.1', DATA_DIR: dataDir('load-generator'), TODO_API_URL: api, TODO_API_ADMIN_TOKEN: ADMIN_TOKEN, LAB_TOKEN },
+      `${loadgen}/health/ready`,
+    ),
   );
   apps.push(
     await startApp(
@@ -133,6 +143,8 @@ beforeAll(async () => {
         ALERTMANAGER_INTERNAL_URL: amUrl,
         TODO_API_INTERNAL_URL: api,
         PROMETHEUS_INTERNAL_URL: promUrl,
+        LAB_TOKEN,
+        ALERT_WEBHOOK_TOKEN,
       },
       `${portal}/health/ready`,
     ),
@@ -140,7 +152,7 @@ beforeAll(async () => {
 
   const written = await writeStackConfig(
     join(dir, 'config'),
-    { MODE: 'embedded', TELEGRAM_BOT_TOKEN: telegram.token, TELEGRAM_CHAT_ID: telegram.chatId, TELEGRAM_API_URL: telegram.url },
+    { MODE: 'embedded', TELEGRAM_BOT_TOKEN: telegram.token, TELEGRAM_CHAT_ID: telegram.chatId, TELEGRAM_API_URL: telegram.url, ALERT_WEBHOOK_TOKEN },
     {
       targets: {
         'todo-api': `127.0.0.1:${apiPort}`,

@@ -2,7 +2,7 @@ import swagger from '@fastify/swagger';
 import type { Tracer } from '@opentelemetry/api';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
-import { registerHealth, registerJsonErrors } from '@o11y/platform';
+import { registerControlPlane, registerHealth, registerJsonErrors, serverOptions, type ServerLimits } from '@o11y/platform';
 import { createLogger, createRegistry, fastifyLogging, startTracing, telemetryPlugin, type Logger } from '@o11y/telemetry';
 import { apiRoutes } from './api/routes.js';
 import { wsCompatPlugin } from './api/ws-compat.js';
@@ -17,6 +17,8 @@ export interface AppDeps {
   /** Whether spans are exported (worker threads then export theirs too). */
   tracingExported?: boolean;
   logger?: Logger;
+  /** Server timeouts and body limit (tests shorten them). */
+  server?: Partial<ServerLimits>;
   /** Worker threads per run ("auto" by default); tests pin it to exercise the threads. */
   threads?: number | 'auto';
 }
@@ -26,7 +28,11 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   const registry = deps.registry ?? createRegistry();
   const tracing = deps.tracer ? undefined : startTracing({ serviceName: 'load-generator', serviceVersion: VERSION });
   const tracer = deps.tracer ?? (tracing as NonNullable<typeof tracing>).tracer;
-  const app = Fastify({ ...fastifyLogging(deps.logger ?? createLogger({ name: 'load-generator' })), bodyLimit: 1024 * 1024 }) as unknown as FastifyInstance;
+  // 1 MiB bodies: a run may carry up to 1000 stages.
+  const app = Fastify({
+    ...fastifyLogging(deps.logger ?? createLogger({ name: 'load-generator' })),
+    ...serverOptions({ bodyLimit: 1024 * 1024, ...deps.server }),
+  }) as unknown as FastifyInstance;
   registerJsonErrors(app);
   await app.register(swagger, {
     openapi: {
@@ -46,6 +52,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     },
   });
   await app.register(telemetryPlugin, { registry, tracer });
+  await registerControlPlane(app, config.access, 'The load generator');
   registerHealth(app);
   const manager = new RunManager({
     limits: config,

@@ -15,7 +15,8 @@ let target: TargetServer;
 let app: FastifyInstance;
 
 function make(overrides: Partial<Config> = {}): Promise<FastifyInstance> {
-  return buildApp(testConfig({ dataDir, ...overrides }), { logger });
+  // Targets are local test servers on random ports: every port of 127.0.0.1 is allowed here.
+  return buildApp(testConfig({ dataDir, allowlist: ['127.0.0.1'], ...overrides }), { logger });
 }
 
 beforeAll(async () => {
@@ -175,12 +176,12 @@ describe('runs', () => {
   it('keeps finished runs across a restart (newest 50)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'loadgen-persist-'));
     try {
-      const first = await buildApp(testConfig({ dataDir: dir }), { logger });
+      const first = await buildApp(testConfig({ dataDir: dir, allowlist: ['127.0.0.1'] }), { logger });
       const { id } = (await post('/api/runs', { target: { url: `${target.url}/p` }, rate: 10, duration: 1 }, first)).json();
       await waitDone(id, first);
       const running = (await post('/api/runs', { target: { url: `${target.url}/p2` }, rate: 10, duration: 60 }, first)).json();
       await first.close();
-      const second = await buildApp(testConfig({ dataDir: dir }), { logger });
+      const second = await buildApp(testConfig({ dataDir: dir, allowlist: ['127.0.0.1'] }), { logger });
       try {
         const list = (await second.inject('/api/runs')).json() as Array<{ id: string; state: string }>;
         expect(list.map((r) => r.id)).toEqual([running.id, id]);
@@ -206,7 +207,10 @@ describe('profiles, scenarios, metrics, OpenAPI', () => {
       ['width', 1],
       ['multiplier', 2],
     ]);
-    expect(list.find((p) => p.id === 'wave')?.options[0]).toMatchObject({ name: 'period', default: 30 });
+    expect(list.find((p) => p.id === 'wave')?.options[0]).toMatchObject({ name: 'period', default: 30, min: 0.1, max: 86_400 });
+    // Every option's documented range is listed; rates are bounded by this instance's MAX_RATE.
+    expect(list.find((p) => p.id === 'spiky')?.options.find((o) => o.name === 'multiplier')).toMatchObject({ min: 0, max: 1000 });
+    expect(list.find((p) => p.id === 'stages')?.options.find((o) => o.name === 'start_rate')).toMatchObject({ min: 0, max: 1000 });
   });
 
   it('previews r(t) with at most 600 points', async () => {

@@ -20,7 +20,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function cli(args: string[], env: Record<string, string> = {}) {
+// Targets are local test servers on random ports: every port of 127.0.0.1 is allowed here.
+async function cli(args: string[], env: Record<string, string> = { TARGET_ALLOWLIST: '127.0.0.1' }) {
   let out = '';
   let err = '';
   const code = await runCli(args, { out: (t) => (out += t), err: (t) => (err += t), env });
@@ -62,6 +63,47 @@ describe('o11y-load attack', () => {
     expect(fine.out).toContain('Thresholds met.');
   });
 
+  it('takes the login password from O11Y_PASSWORD or stdin, never needing argv', async () => {
+    const logins: string[] = [];
+    const api = await startTarget((req, res, body) => {
+      if (req.url === '/api/login') {
+        logins.push((JSON.parse(body) as { password: string }).password);
+        res.setHeader('content-type', 'application/json');
+        return res.end(JSON.stringify({ token: 'tok' }));
+      }
+      res.statusCode = req.headers.authorization === 'Bearer tok' ? 200 : 401;
+      res.end();
+    });
+    try {
+      const args = ['attack', '--url', `${api.url}/api/tasks`, '--rate', '5', '--duration', '1', '--login-url', `${api.url}/api/login`, '--email', 'user@example.com'];
+      const report = join(dir, 'login-report.json');
+      const fromEnv = await cli([...args, '--output', report], { TARGET_ALLOWLIST: '127.0.0.1', O11Y_PASSWORD: 'from-the-environment' });
+      expect(fromEnv.code, fromEnv.err).toBe(0);
+      expect(fromEnv.out).toContain('ok 5');
+      // The report holds the run, never the credentials.
+      expect(readFileSync(report, 'utf8')).not.toContain('from-the-environment');
+      let out = '';
+      let err = '';
+      const stdin = await runCli([...args, '--password-stdin'], {
+        out: (t) => (out += t),
+        err: (t) => (err += t),
+        env: { TARGET_ALLOWLIST: '127.0.0.1' },
+        readStdin: async () => 'from-stdin\n',
+      });
+      expect(stdin, err).toBe(0);
+      expect(out).toContain('ok 5');
+      const argv = await cli([...args, '--password', 'from-argv'], { TARGET_ALLOWLIST: '127.0.0.1' });
+      expect(argv.code).toBe(0);
+      expect(argv.err).toContain('--password is visible to other users');
+      expect(logins).toEqual(['from-the-environment', 'from-stdin', 'from-argv']);
+      const none = await cli(args, { TARGET_ALLOWLIST: '127.0.0.1' });
+      expect(none.code).toBe(2);
+      expect(none.err).toContain('set O11Y_PASSWORD, or pipe it with --password-stdin');
+    } finally {
+      await api.close();
+    }
+  });
+
   it('exits 2 with a clear message on usage errors', async () => {
     const cases: Array<[string[], RegExp]> = [
       [[], /Usage/],
@@ -86,7 +128,11 @@ describe('o11y-load attack', () => {
     // The command people run (`npx o11y-load`): npm's link to dist/cli/main.js, which `npm test` builds.
     const bin = resolve(import.meta.dirname, '../../../node_modules/.bin/o11y-load');
     expect(existsSync(bin), 'run `npm run build` first').toBe(true);
-    const r = await promisify(execFile)(bin, ['attack', '--url', `${target.url}/bin`, '--rate', '10', '--duration', '1'], { encoding: 'utf8', timeout: 20_000 });
+    const r = await promisify(execFile)(bin, ['attack', '--url', `${target.url}/bin`, '--rate', '10', '--duration', '1'], {
+      encoding: 'utf8',
+      timeout: 20_000,
+      env: { ...process.env, TARGET_ALLOWLIST: '127.0.0.1' },
+    });
     expect(r.stdout).toContain('sent 10  ok 10');
     const usage = await promisify(execFile)(bin, ['attack'], { encoding: 'utf8' }).catch((e: { code: number; stderr: string }) => e);
     expect((usage as { code: number }).code).toBe(2);

@@ -23,7 +23,8 @@ describe('app.close()', () => {
     const before = await baseline();
 
     // Every run on two worker threads, so the threads are among what must go.
-    const app = await buildApp(testConfig({ dataDir }), { logger: createLogger({ name: 'load-generator', level: 'warn' }), threads: 2 });
+    // The target is a local test server on a random port: every port of 127.0.0.1 is allowed here.
+    const app = await buildApp(testConfig({ dataDir, allowlist: ['127.0.0.1'] }), { logger: createLogger({ name: 'load-generator', level: 'warn' }), threads: 2 });
     await app.listen({ port: 0, host: '127.0.0.1' });
     const port = (app.server.address() as { port: number }).port;
     const run = await app.inject({ method: 'POST', url: '/api/runs', payload: { target: { url: `${target.url}/long` }, rate: 20, duration: 600 } });

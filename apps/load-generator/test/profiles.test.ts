@@ -153,3 +153,50 @@ describe('profiles as math', () => {
     expect(pts.at(-1)?.t).toBe(3600);
   });
 });
+
+describe('MAX_RATE bounds the peak r(t)', () => {
+  const refusal = (profile: string, rate: number, options: Record<string, unknown>, duration = 60, seed = 7) => {
+    try {
+      buildProfile({ profile, rate, duration, options, seed, maxRate: 50_000 });
+    } catch (e) {
+      return { field: (e as InputError).field, message: (e as Error).message };
+    }
+    return undefined;
+  };
+
+  it('names the option that drives the peak and gives the peak and MAX_RATE', () => {
+    const spiky = refusal('spiky', 100, { multiplier: 1000 });
+    expect(spiky?.field).toBe('profile_options.multiplier');
+    expect(spiky?.message).toContain('peaks at 100000 rps');
+    expect(spiky?.message).toContain('MAX_RATE (50000)');
+    expect(refusal('wave', 30_000, { amplitude: 1 })).toMatchObject({ field: 'profile_options.amplitude', message: expect.stringContaining('peaks at 60000 rps') });
+    expect(refusal('stages', 10, { start_rate: 50_001, stages: [{ duration: 1, rate: 1 }] })?.field).toBe('profile_options.start_rate');
+    // A burst over the limit is refused whatever the seed draws, so acceptance never depends on luck.
+    for (const seed of [1, 2, 3]) expect(refusal('chaotic', 1000, { burst: 51 }, 10, seed)?.field).toBe('profile_options.burst');
+    // Mostly pauses: the mean-preserving scale lifts the remaining segments far above R.
+    expect(refusal('chaotic', 20_000, { pause_probability: 0.9, burst: 2 }, 120)?.field).toBe('profile_options.pause_probability');
+  });
+
+  it('accepts the same options when the peak fits', () => {
+    expect(refusal('spiky', 10, { multiplier: 1000 })).toBeUndefined();
+    expect(refusal('wave', 25_000, { amplitude: 1 })).toBeUndefined();
+    expect(refusal('chaotic', 10_000, {})).toBeUndefined();
+  });
+
+  it('refuses options outside their documented range, naming the range', () => {
+    expect(refusal('spiky', 1, { multiplier: 1001 })).toMatchObject({ field: 'profile_options.multiplier', message: expect.stringContaining('at most 1000') });
+    expect(refusal('wave', 1, { amplitude: 1.5 })).toMatchObject({ field: 'profile_options.amplitude', message: expect.stringContaining('at most 1') });
+    expect(refusal('warmup', 1, { start: 2 })?.field).toBe('profile_options.start');
+    expect(refusal('chaotic', 1, { pause_probability: 1 })?.field).toBe('profile_options.pause_probability');
+    expect(refusal('spiky', 1, { period: 0.01 })).toMatchObject({ field: 'profile_options.period', message: expect.stringContaining('at least 0.1') });
+  });
+
+  it('documents a range for every number and duration option', () => {
+    for (const p of PROFILES) {
+      for (const o of p.options.filter((x) => x.type !== 'stages')) {
+        expect(o.min, `${p.id}.${o.name}`).toBeTypeOf('number');
+        expect(o.max, `${p.id}.${o.name}`).toBeDefined();
+      }
+    }
+  });
+});

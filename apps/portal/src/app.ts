@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
-import { pickUiPath, registerHealth, registerJsonErrors } from '@o11y/platform';
+import { pickUiPath, registerControlPlane, registerHealth, registerJsonErrors, registerPublic, serverOptions, type ServerLimits } from '@o11y/platform';
 import { createLogger, createRegistry, fastifyLogging, startTracing, telemetryPlugin, type Logger } from '@o11y/telemetry';
 import type { PortalConfig } from './config.js';
 import { HealthPoller } from './health/poller.js';
@@ -24,17 +24,23 @@ export interface PortalDeps {
   tracer?: ReturnType<typeof startTracing>['tracer'];
   /** Directory of the built page; defaults to dist/public. */
   publicDir?: string;
+  /** Server timeouts and body limit (tests shorten them). */
+  server?: Partial<ServerLimits>;
 }
+
+/** The portal's own API bodies are small; the webhook route allows WEBHOOK_BODY_LIMIT. */
+export const PORTAL_BODY_LIMIT = 64 * 1024;
 
 /** Builds the portal server: page, links config, health aggregation, alert inbox, firing alerts, scenario proxy, /metrics. */
 export async function buildApp(config: PortalConfig, deps: PortalDeps = {}): Promise<FastifyInstance> {
   const logger = deps.logger ?? createLogger({ name: 'portal' });
   const registry = deps.registry ?? createRegistry();
   const tracer = deps.tracer ?? startTracing({ serviceName: 'portal' }).tracer;
-  const app = Fastify(fastifyLogging(logger));
+  const app = Fastify({ ...fastifyLogging(logger), ...serverOptions({ bodyLimit: PORTAL_BODY_LIMIT, ...deps.server }) });
 
   registerJsonErrors(app);
   await app.register(telemetryPlugin, { registry, tracer });
+  await registerControlPlane(app, config.access, 'The portal');
   const metrics = createPortalMetrics(registry);
 
   const inbox = await InboxStore.open(config.DATA_DIR, config.INBOX_LIMIT, (msg) => app.log.warn(msg));
@@ -70,18 +76,27 @@ export async function buildApp(config: PortalConfig, deps: PortalDeps = {}): Pro
     metrics,
     alertmanagerUrl: target('alertmanager')?.internalUrl ?? null,
     timeoutMs: config.HEALTH_TIMEOUT_MS,
+    webhookToken: config.ALERT_WEBHOOK_TOKEN || undefined,
     fetch: outbound.fetch,
   });
-  await app.register(scenariosRoutes, { loadgenUrl: target('load-generator')?.internalUrl ?? null, timeoutMs: 10_000, fetch: outbound.fetch });
+  await app.register(scenariosRoutes, {
+    loadgenUrl: target('load-generator')?.internalUrl ?? null,
+    timeoutMs: 10_000,
+    fetch: outbound.fetch,
+    labToken: config.access.labToken,
+  });
 
+  // The page's files need no LAB_TOKEN: the page itself shows the sign-in form when the API says 401.
   const publicDir = deps.publicDir ?? PUBLIC_DIR;
-  if (existsSync(publicDir)) {
-    await app.register(fastifyStatic, { root: publicDir, prefix: '/', wildcard: false });
-  } else {
-    app.log.warn(`the page is not built (${publicDir} is missing): run \`npm run build:ui -w apps/portal\``);
-    app.get('/', async (_request, reply) =>
-      reply.code(503).send({ error: 'The portal page is not built: run `npm run build:ui -w apps/portal`' }),
-    );
-  }
+  await registerPublic(app, async (scope) => {
+    if (existsSync(publicDir)) {
+      await scope.register(fastifyStatic, { root: publicDir, prefix: '/', wildcard: false });
+    } else {
+      app.log.warn(`the page is not built (${publicDir} is missing): run \`npm run build:ui -w apps/portal\``);
+      scope.get('/', async (_request, reply) =>
+        reply.code(503).send({ error: 'The portal page is not built: run `npm run build:ui -w apps/portal`' }),
+      );
+    }
+  });
   return app;
 }

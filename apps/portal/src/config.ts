@@ -1,5 +1,17 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { ConfigError, defaultDataDir, internalUrlEnv, loadConfig, SERVICES, type Mode, type ServiceInfo } from '@o11y/platform';
+import {
+  AccessEnv,
+  ConfigError,
+  defaultDataDir,
+  internalUrlEnv,
+  LabTokenEnv,
+  loadConfig,
+  readAccessConfig,
+  SERVICES,
+  type AccessConfig,
+  type Mode,
+  type ServiceInfo,
+} from '@o11y/platform';
 
 /** The portal's environment. Per-service variables (URL, port, internal URL) are read by `servicesConfig`. */
 export const ConfigSchema = Type.Object({
@@ -7,7 +19,17 @@ export const ConfigSchema = Type.Object({
   HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
   DATA_DIR: Type.String({ minLength: 1, default: defaultDataDir('portal') }),
   MODE: Type.Union([Type.Literal('embedded'), Type.Literal('compose')], { default: 'embedded' }),
-  PUBLIC_BASE_URL: Type.Optional(Type.String({ pattern: '^https?://[^\\s/]+', description: 'scheme and host used for links' })),
+  /** PUBLIC_BASE_URL (scheme and host used for links; one of the lab's names) and ALLOWED_HOSTS. */
+  ...AccessEnv,
+  /** The control plane's access token: required when HOST is not loopback. */
+  ...LabTokenEnv,
+  /** Alertmanager's bearer token for POST /api/alerts/webhook; unset → the webhook needs LAB_TOKEN like any API route. */
+  ALERT_WEBHOOK_TOKEN: Type.Optional(Type.String()),
+  /**
+   * The todo API's ADMIN_TOKEN as a client of it, for what switches faults from the portal
+   * (scenarios and drills move here from the load generator); the launcher and compose pass it.
+   */
+  TODO_API_ADMIN_TOKEN: Type.Optional(Type.String()),
   /** How often each service's health is probed, and the timeout of one probe, in milliseconds. */
   HEALTH_INTERVAL_MS: Type.Integer({ minimum: 200, maximum: 60_000, default: 3000 }),
   HEALTH_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 30_000, default: 2000 }),
@@ -31,6 +53,8 @@ export interface ServiceTarget {
 
 export interface PortalConfig extends BaseConfig {
   services: ServiceTarget[];
+  /** Host/Origin names and LAB_TOKEN of the control plane. */
+  access: AccessConfig;
 }
 
 function parseUrl(name: string, raw: string, problems: string[]): string | null {
@@ -99,6 +123,19 @@ export function readConfig(env: Record<string, string | undefined> = process.env
   const problems: string[] = [];
   const services = servicesConfig(base, env, problems);
   if (base.PUBLIC_BASE_URL) parseUrl('PUBLIC_BASE_URL', base.PUBLIC_BASE_URL, problems);
+  const access = readAccessConfig(env, { listenHost: base.HOST, labToken: true }, problems);
   if (problems.length > 0) throw new ConfigError(problems);
-  return { ...base, services };
+  return { ...base, services, access };
+}
+
+/**
+ * The portal's own public URL, for the sign-in link of the start line: PORTAL_URL; else
+ * PUBLIC_BASE_URL with the portal's public port; else http://localhost:<PORT>.
+ */
+export function portalPublicUrl(config: PortalConfig): string {
+  const self = config.services.find((s) => s.info.id === 'portal');
+  if (self?.publicUrl) return self.publicUrl;
+  const base = new URL(config.PUBLIC_BASE_URL ?? 'http://localhost');
+  base.port = String(config.PUBLIC_BASE_URL ? (self?.publicPort ?? config.PORT) : config.PORT);
+  return base.origin;
 }

@@ -1,7 +1,7 @@
 import { runMain } from '@o11y/platform';
 import { startTracing } from '@o11y/telemetry';
 import { buildApp } from './app.js';
-import { readConfig } from './config.js';
+import { portalPublicUrl, readConfig } from './config.js';
 
 runMain(async () => {
   const tracing = startTracing({ serviceName: 'portal' });
@@ -15,4 +15,11 @@ runMain(async () => {
   process.once('SIGTERM', () => void close());
   process.once('SIGINT', () => void close());
   await app.listen({ port: config.PORT, host: config.HOST });
+  const url = portalPublicUrl(config);
+  // The one place the token is printed: the owner reads it here (docker compose logs portal).
+  app.log.info(
+    config.access.labToken
+      ? `portal listening on ${url}: sign in at ${url}/login?token=${encodeURIComponent(config.access.labToken)}`
+      : `portal listening on ${url} (no LAB_TOKEN: the control plane is open to this machine only)`,
+  );
 });

@@ -16,7 +16,7 @@ export function createPortalMetrics(registry: Registry): PortalMetrics {
   });
   const webhookRequests = new Counter({
     name: 'portal_webhook_requests_total',
-    help: 'Requests to the Alertmanager webhook, by result (accepted, or rejected as malformed or too large).',
+    help: 'Requests to the Alertmanager webhook, by result (accepted; rejected as malformed or too large; unauthorized: no or a wrong token).',
     labelNames: ['result'],
     registers: [registry],
   });
@@ -27,6 +27,6 @@ export function createPortalMetrics(registry: Registry): PortalMetrics {
     registers: [registry],
   });
   for (const status of ['firing', 'resolved']) notifications.inc({ status }, 0);
-  for (const result of ['accepted', 'rejected']) webhookRequests.inc({ result }, 0);
+  for (const result of ['accepted', 'rejected', 'unauthorized']) webhookRequests.inc({ result }, 0);
   return { notifications, webhookRequests, serviceUp };
 }

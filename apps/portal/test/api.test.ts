@@ -79,6 +79,24 @@ describe('POST /api/alerts/webhook and GET /api/alerts/inbox', () => {
     expect(valueOf(parseExposition(metrics), 'portal_webhook_requests_total', { result: 'accepted' })).toBe(0);
   });
 
+  it('with ALERT_WEBHOOK_TOKEN: 401 without it (counted as unauthorized), stored with it', async () => {
+    const token = 'webhook-token-for-the-portal-test';
+    const a = await app({ ALERT_WEBHOOK_TOKEN: token, LAB_TOKEN: 'lab-token-for-the-portal-test' });
+    const post = (headers: Record<string, string>) => a.inject({ method: 'POST', url: '/api/alerts/webhook', headers, payload: webhookPayload([{ alertname: 'Flood' }]) });
+    const none = await post({});
+    expect(none.statusCode).toBe(401);
+    expect(none.json().error).toContain('ALERT_WEBHOOK_TOKEN');
+    expect((await post({ authorization: 'Bearer guessed' })).statusCode).toBe(401);
+    // LAB_TOKEN opens the API, not the webhook: only Alertmanager holds this token.
+    expect((await post({ authorization: 'Bearer lab-token-for-the-portal-test' })).statusCode).toBe(401);
+    expect((await post({ authorization: `Bearer ${token}` })).json()).toEqual({ stored: 1 });
+    const inbox = (await a.inject({ url: '/api/alerts/inbox', headers: { authorization: 'Bearer lab-token-for-the-portal-test' } })).json<Notification[]>();
+    expect(inbox.map((n) => n.alertname)).toEqual(['Flood']);
+    const metrics = (await a.inject('/metrics')).body;
+    expect(valueOf(parseExposition(metrics), 'portal_webhook_requests_total', { result: 'unauthorized' })).toBe(3);
+    expect(valueOf(parseExposition(metrics), 'portal_webhook_requests_total', { result: 'accepted' })).toBe(1);
+  });
+
   it('rejects a payload over 256 KiB with 413 and stores nothing', async () => {
     const a = await app();
     const payload = webhookPayload([{ alertname: 'Big', summary: 'x'.repeat(300 * 1024) }]);
@@ -164,7 +182,7 @@ describe('GET /api/services', () => {
       json(res, 404, {});
     });
     fakes.push(debianProm);
-    const a = await app({ PROMETHEUS_INTERNAL_URL: debianProm.url });
+    const a = await app({ PROMETHEUS_INTERNAL_URL: debianProm.url, ALLOWED_HOSTS: 'lab.example' });
     const url = await eventually('the classic alerts link', async () => {
       const list = (await a.inject({ url: '/api/services', headers: { host: 'lab.example:8000' } })).json<ServiceStatus[]>();
       const prom = list.find((s) => s.id === 'prometheus')?.url;
@@ -175,7 +193,8 @@ describe('GET /api/services', () => {
   });
 
   it('builds links from the host the request was made to, PUBLIC_BASE_URL, or the service URL variable', async () => {
-    const a = await app({ PORT: '8000' });
+    // Hosts other than loopback must be the lab's own names (ALLOWED_HOSTS) to be answered at all.
+    const a = await app({ PORT: '8000', ALLOWED_HOSTS: 'lab.example' });
     const links = async (host: string) =>
       new Map((await a.inject({ url: '/api/services', headers: { host } })).json<ServiceStatus[]>().map((s) => [s.id, s.url]));
     const lab = await links('lab.example:8000');
@@ -184,7 +203,7 @@ describe('GET /api/services', () => {
     expect(lab.get('portal')).toBe('http://lab.example:8000/');
     expect((await links('[::1]:8000')).get('todo-api')).toBe('http://[::1]:4000/swagger');
 
-    const b = await app({ PUBLIC_BASE_URL: 'https://o11y.example.org', GRAFANA_URL: 'https://grafana.example.org/', MODE: 'compose' });
+    const b = await app({ PUBLIC_BASE_URL: 'https://o11y.example.org', GRAFANA_URL: 'https://grafana.example.org/', MODE: 'compose', ALLOWED_HOSTS: '10.0.0.5' });
     const m = new Map((await b.inject({ url: '/api/services', headers: { host: '10.0.0.5' } })).json<ServiceStatus[]>().map((s) => [s.id, s.url]));
     expect(m.get('todo-api')).toBe('https://o11y.example.org:4000/swagger');
     expect(m.get('portal')).toBe('https://o11y.example.org:80/');
@@ -251,6 +270,18 @@ describe('scenario proxy', () => {
     expect((await a.inject('/api/runs/r2')).statusCode).toBe(404);
     expect(seen).toContain('POST /api/scenarios/high-latency/run {"fault":true}');
     expect((await a.inject({ method: 'POST', url: '/api/scenarios/..%2Fx/run', payload: {} })).statusCode).toBe(400);
+  });
+
+  it('sends LAB_TOKEN to the load generator, whose API needs it', async () => {
+    const auth: Array<string | undefined> = [];
+    const lg = await fakeServer((req, res) => {
+      if (req.url === '/api/scenarios') auth.push(req.headers.authorization);
+      json(res, 200, []);
+    });
+    fakes.push(lg);
+    const a = await app({ LOADGEN_INTERNAL_URL: lg.url, LAB_TOKEN: 'lab-token-for-the-portal-test' });
+    expect((await a.inject({ url: '/api/scenarios', headers: { authorization: 'Bearer lab-token-for-the-portal-test' } })).statusCode).toBe(200);
+    expect(auth).toEqual(['Bearer lab-token-for-the-portal-test']);
   });
 
   it('answers 502 with a clear message when the load generator is unreachable', async () => {
@@ -321,6 +352,7 @@ describe('GET /metrics', () => {
     expect(valueOf(m, 'portal_alert_notifications_total', { status: 'resolved' })).toBe(0);
     expect(valueOf(m, 'portal_webhook_requests_total', { result: 'accepted' })).toBe(0);
     expect(valueOf(m, 'portal_webhook_requests_total', { result: 'rejected' })).toBe(0);
+    expect(valueOf(m, 'portal_webhook_requests_total', { result: 'unauthorized' })).toBe(0);
   });
 });
 

@@ -3,12 +3,12 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Tracer } from '@opentelemetry/api';
-import { registerHealth, registerJsonErrors, strictBodySchemaController } from '@o11y/platform';
+import { registerHealth, registerJsonErrors, serverOptions, strictBodySchemaController, type ServerLimits } from '@o11y/platform';
 import { createLogger, createRegistry, fastifyLogging, startTracing, telemetryPlugin, type Logger } from '@o11y/telemetry';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { DestinationStream } from 'pino';
 import type { Registry } from 'prom-client';
-import { DEFAULT_ROUNDS, hashPassword } from './auth/passwords.js';
+import { PasswordHasher, type PasswordPolicy } from './auth/passwords.js';
 import { resolveJwtSecret } from './auth/secret.js';
 import { createTokenService } from './auth/tokens.js';
 import type { Config } from './config.js';
@@ -41,8 +41,10 @@ export interface AppDeps {
   driver?: Driver;
   /** Overrides of the connect/retry behaviour (tests shorten the backoff). */
   connect?: Partial<Pick<ConnectOptions, 'retryInitialMs' | 'retryMaxMs' | 'maxAttempts' | 'txnRetry' | 'migration' | 'openPostgres'>>;
-  /** bcrypt cost; tests lower it to stay light on the shared CPU. */
-  passwordRounds?: number;
+  /** Password hashing; tests lower the scrypt cost to stay light on the shared CPU. */
+  passwords?: Partial<PasswordPolicy>;
+  /** Server timeouts and body limit (tests shorten them). */
+  server?: Partial<ServerLimits>;
   /** Interval of the background database check, ms. */
   dbCheckIntervalMs?: number;
   /** Random source of the fault injector (tests make it deterministic). */
@@ -86,10 +88,10 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
   const users = new UsersRepository(db);
   const tasks = new TasksRepository(db);
   const tokens = createTokenService(jwtSecret, config.jwtTtlSeconds);
-  const passwordRounds = deps.passwordRounds ?? DEFAULT_ROUNDS;
+  const passwords = new PasswordHasher({ scheme: config.PASSWORD_HASH, ...deps.passwords });
 
   try {
-    await seedDemoUser(users, passwordRounds);
+    await seedDemoUser(users, passwords);
   } catch (err) {
     await driver.close().catch(() => undefined);
     throw err;
@@ -97,7 +99,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
 
   const app = Fastify({
     ...fastifyLogging(logger),
-    bodyLimit: 1024 * 1024,
+    // The largest body is a task with a 10 000-character description, JSON-escaped.
+    ...serverOptions({ bodyLimit: 128 * 1024, ...deps.server }),
     // JSON bodies are typed strictly ({"title": 12345} → 400 naming title), query strings coerce (?limit=5).
     schemaController: strictBodySchemaController(),
     ajv: {
@@ -152,9 +155,9 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
       throw err;
     });
     await api.register(pingRoutes);
-    await api.register(authRoutes, { users, tokens, metrics, loginRateLimit: config.LOGIN_RATE_LIMIT, passwordRounds });
+    await api.register(authRoutes, { users, tokens, metrics, loginRateLimit: config.LOGIN_RATE_LIMIT, passwords });
     await api.register(taskRoutes, { users, tasks, tokens, metrics });
-    await api.register(faultRoutes, { faults, adminToken: config.ADMIN_TOKEN });
+    await api.register(faultRoutes, { faults, adminToken: config.ADMIN_TOKEN, hosts: config.access.hosts });
   });
 
   app.decorate('db', db);
@@ -169,7 +172,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
 }
 
 /** The Swagger example credentials work on a fresh install; idempotent across restarts and replicas. */
-async function seedDemoUser(users: UsersRepository, rounds: number): Promise<void> {
+async function seedDemoUser(users: UsersRepository, passwords: PasswordHasher): Promise<void> {
   if (await users.findByEmail(DEMO_EMAIL)) return;
-  await users.create(DEMO_EMAIL, await hashPassword(DEMO_PASSWORD, rounds));
+  await users.create(DEMO_EMAIL, await passwords.hash(DEMO_PASSWORD));
 }

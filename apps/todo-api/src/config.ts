@@ -1,4 +1,4 @@
-import { ConfigError, defaultDataDir, loadConfig, parseDuration } from '@o11y/platform';
+import { AccessEnv, ConfigError, defaultDataDir, loadConfig, parseDuration, readAccessConfig, type AccessConfig } from '@o11y/platform';
 import { Type, type Static } from '@sinclair/typebox';
 
 /** Environment variables of the todo API; the property names are the variable names. */
@@ -12,8 +12,12 @@ export const ConfigSchema = Type.Object({
   JWT_SECRET: Type.Optional(Type.String()),
   JWT_TTL: Type.String({ default: '24h' }),
   NODE_ENV: Type.String({ default: 'development' }),
-  /** When set, changing faults needs `Authorization: Bearer <ADMIN_TOKEN>`; unset → loopback only. */
+  /** Changing faults needs `Authorization: Bearer <ADMIN_TOKEN>`; unset → nobody may change them. */
   ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 1 })),
+  /** PUBLIC_BASE_URL and ALLOWED_HOSTS: the names /api/faults answers to (Host/Origin checks). */
+  ...AccessEnv,
+  /** Scheme of new password hashes: scrypt (off the event loop); bcrypt only to measure the old behaviour. */
+  PASSWORD_HASH: Type.Union([Type.Literal('scrypt'), Type.Literal('bcrypt')], { default: 'scrypt' }),
   /** Login attempts per client IP per minute. */
   LOGIN_RATE_LIMIT: Type.Integer({ minimum: 1, default: 20 }),
   LOG_LEVEL: Type.Union(
@@ -27,6 +31,8 @@ export const ConfigSchema = Type.Object({
 export type Config = Static<typeof ConfigSchema> & {
   /** JWT_TTL in seconds. */
   jwtTtlSeconds: number;
+  /** The lab's own names, for the control plane (/api/faults). */
+  access: AccessConfig;
 };
 
 /** Minimum JWT_SECRET length accepted in production (HS256 wants ≥ 256 bits). */
@@ -42,6 +48,7 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     if (!raw.JWT_SECRET) problems.push('JWT_SECRET: must be set when NODE_ENV=production (tokens would not survive a restart or work across replicas)');
     else if (raw.JWT_SECRET.length < MIN_SECRET_LENGTH) problems.push(`JWT_SECRET: must be at least ${MIN_SECRET_LENGTH} characters when NODE_ENV=production`);
   }
+  const access = readAccessConfig(env, {}, problems);
   if (problems.length) throw new ConfigError(problems);
-  return { ...raw, jwtTtlSeconds: ttl as number };
+  return { ...raw, jwtTtlSeconds: ttl as number, access };
 }

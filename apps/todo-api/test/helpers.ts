@@ -77,7 +77,7 @@ export function logSink(): { stream: { write(line: string): void }; lines(): Rec
 }
 
 export async function startTestApp(env: Record<string, string>, deps: AppDeps = {}): Promise<App> {
-  const app = await buildApp(testConfig(env), { passwordRounds: 4, ...deps });
+  const app = await buildApp(testConfig(env), { passwords: { scrypt: { ln: 10, r: 8, p: 1 }, bcryptRounds: 4 }, ...deps });
   await app.ready();
   return app;
 }

@@ -41,6 +41,9 @@ Options:
 
 Ports: TODO_API_PORT (4000), LOADGEN_PORT (8081), PORTAL_PORT (8000),
        PROMETHEUS_PORT (9090), ALERTMANAGER_PORT (9093). HOST sets the listen address (127.0.0.1).
+Tokens (docs/security.md): LAB_TOKEN protects the portal and load generator (required when HOST
+       is not loopback); ADMIN_TOKEN (faults) and ALERT_WEBHOOK_TOKEN are generated once into
+       <data>/launcher/secrets.json unless set in the environment.
 `;
 
 /** Parses the launcher's arguments (without `node` and the script). Never throws. */

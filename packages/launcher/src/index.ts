@@ -1,6 +1,6 @@
 export { DEFAULT_READY_TIMEOUT_MS, parseArgs, USAGE, type CliOptions, type ParseResult } from './cli.js';
 export { DATA_DIR_ENV, resetData, resolveDataRoot, unsafeToWipe, type ResetIo, type ResetOutcome } from './data-dir.js';
-export { DEMO_USER, PARENT_WATCH, runLauncher, type LauncherIo } from './launcher.js';
+export { DEMO_USER, labTokenProblem, PARENT_WATCH, runLauncher, type LauncherIo } from './launcher.js';
 export {
   formatLogLine,
   formatLogfmtLine,
@@ -16,12 +16,16 @@ export {
   appSpec,
   EMBEDDED_APPS,
   healthUrl,
+  labTokens,
   LAUNCHED_SERVICES,
   launchedServiceInfo,
   loadOrCreateSecrets,
   localUrl,
+  secretsFile,
   STACK_SERVICES,
   type AppId,
+  type LabTokens,
+  type LauncherSecrets,
   type PlanContext,
 } from './plan.js';
 export { busyPorts, isPortFree, parsePort, portInUseMessage, resolvePorts, type PortClaim } from './ports.js';

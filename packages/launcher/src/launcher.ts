@@ -1,12 +1,12 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { relative } from 'node:path';
-import { REPO_ROOT, serviceById } from '@o11y/platform';
+import { isLoopbackHost, MIN_LAB_TOKEN_LENGTH, REPO_ROOT, serviceById } from '@o11y/platform';
 import { StackConfigError } from '@o11y/stack';
 import type { CliOptions } from './cli.js';
 import { resetData, resolveDataRoot } from './data-dir.js';
 import { formatLogLine, formatPrefix, paint, PREFIX_COLOURS, useColour, type Colour, type Palette } from './log-format.js';
 import { forgetChildren, recordChildren, runningLauncher, stopLeftovers } from './leftovers.js';
-import { appEntry, appSpec, EMBEDDED_APPS, healthUrl, loadOrCreateSecrets, localUrl, portsMap, type PlanContext } from './plan.js';
+import { appEntry, appSpec, EMBEDDED_APPS, healthUrl, labTokens, loadOrCreateSecrets, localUrl, portsMap, secretsFile, type PlanContext } from './plan.js';
 import { busyPorts, resolvePorts } from './ports.js';
 import { pickUiUrl, renderTable, waitAllReady, type TableRow } from './ready.js';
 import { findStackBinaries, missingBinariesMessage, planStack, type StackBinaries } from './stack.js';
@@ -21,6 +21,24 @@ export interface LauncherIo {
   interactive: boolean;
   /** stdout is a terminal (colours). */
   colourTty: boolean;
+}
+
+/**
+ * Why the launcher refuses to start with this HOST and LAB_TOKEN, or undefined: beyond loopback
+ * the apps refuse to listen without LAB_TOKEN, so say it once, before anything starts.
+ */
+export function labTokenProblem(host: string, labToken: string | undefined): string | undefined {
+  if (labToken && labToken.length < MIN_LAB_TOKEN_LENGTH) {
+    return `LAB_TOKEN must be at least ${MIN_LAB_TOKEN_LENGTH} characters (e.g. LAB_TOKEN=$(openssl rand -base64 24) npm start).`;
+  }
+  if (!labToken && !isLoopbackHost(host)) {
+    return (
+      `HOST=${host} makes the lab reachable from other machines, so its control plane needs an access token: ` +
+      'LAB_TOKEN=$(openssl rand -base64 24) HOST=' + host + ' npm start (then sign in with the link printed below). ' +
+      'Or leave HOST unset to stay on this machine.'
+    );
+  }
+  return undefined;
 }
 
 /** Where the Node children's watchdog preload is (next to this file, in dist). */
@@ -71,6 +89,12 @@ export async function runLauncher(options: CliOptions, env: Record<string, strin
   const leftovers = await stopLeftovers(dataRoot);
   if (leftovers.length > 0) say(`Stopped what a previous launcher left running: ${leftovers.join(', ')}.`, 'yellow');
   const host = env.HOST && env.HOST.trim() !== '' ? env.HOST.trim() : '127.0.0.1';
+  const accessProblem = labTokenProblem(host, env.LAB_TOKEN);
+  if (accessProblem) {
+    say(accessProblem, 'red');
+    say('Nothing was started.', 'red');
+    return 1;
+  }
   const busy = await busyPorts(claims, host);
   if (busy.length > 0) {
     for (const b of busy) say(b, 'red');
@@ -90,8 +114,10 @@ export async function runLauncher(options: CliOptions, env: Record<string, strin
     parentWatch: PARENT_WATCH,
     repoRoot: REPO_ROOT,
   };
-  // Every port variable set, so the rendered targets and links match what is started.
-  const portEnv: Record<string, string | undefined> = { ...env };
+  // Every port variable set, so the rendered targets and links match what is started, and the
+  // webhook token Alertmanager sends to the portal's inbox.
+  const tokens = labTokens(ctx);
+  const portEnv: Record<string, string | undefined> = { ...env, ALERT_WEBHOOK_TOKEN: tokens.alertWebhookToken };
   for (const [id, port] of ports) portEnv[serviceById(id).portEnv] = String(port);
 
   let stack;
@@ -186,8 +212,13 @@ export async function runLauncher(options: CliOptions, env: Record<string, strin
       );
       const todo = localUrl(ctx, 'todo-api');
       const footer = [
+        ...(tokens.labToken
+          ? [`Sign in once (LAB_TOKEN): ${paint(palette, 'bold', `${localUrl(ctx, 'portal')}/login?token=${encodeURIComponent(tokens.labToken)}`)}`]
+          : []),
         `Demo login: ${paint(palette, 'bold', DEMO_USER.email)} / ${paint(palette, 'bold', DEMO_USER.password)}  ` +
           `(Swagger: ${todo}/swagger → POST /api/login → Try it out)`,
+        `Faults need the admin token: Swagger → Authorize → ${paint(palette, 'bold', tokens.adminToken)} → PUT /api/faults ` +
+          `(${env.ADMIN_TOKEN ? 'ADMIN_TOKEN from your environment' : `ADMIN_TOKEN, kept in ${secretsFile(dataRoot)}`})`,
         `Data: ${dataRoot} (kept between runs; npm run reset wipes it)`,
         ...(options.stack && stackIds.length < 2 ? ['Prometheus/Alertmanager missing: sudo apt-get install prometheus prometheus-alertmanager'] : []),
         result.notReady.length === 0

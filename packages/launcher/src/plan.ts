@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { REPO_ROOT, serviceById, type ServiceInfo } from '@o11y/platform';
 import type { PortClaim } from './ports.js';
@@ -24,25 +24,66 @@ export function appEntry(id: AppId, repoRoot = REPO_ROOT): string {
   return resolve(repoRoot, 'apps', id, 'dist', 'main.js');
 }
 
-/** Secrets generated once per data directory, so tokens survive restarts. */
+/**
+ * Secrets generated once per data directory, so tokens survive restarts: the todo API's JWT
+ * secret, its ADMIN_TOKEN (faults) and Alertmanager's ALERT_WEBHOOK_TOKEN for the portal's inbox.
+ * The same variables in the launcher's environment win over them.
+ */
 export interface LauncherSecrets {
   jwtSecret: string;
+  adminToken: string;
+  alertWebhookToken: string;
 }
 
-/** Reads `<dataRoot>/launcher/secrets.json`, creating it (mode 0600) on first use. */
+const SECRET_MIN_LENGTH = 32;
+
+/** `<dataRoot>/launcher/secrets.json`. */
+export function secretsFile(dataRoot: string): string {
+  return resolve(dataRoot, 'launcher', 'secrets.json');
+}
+
+/**
+ * Reads `<dataRoot>/launcher/secrets.json`, creating it or adding the secrets it lacks (a file
+ * from an older launcher has only jwtSecret). Mode 0600, also when the file already existed.
+ */
 export function loadOrCreateSecrets(dataRoot: string): LauncherSecrets {
-  const dir = resolve(dataRoot, 'launcher');
-  const file = resolve(dir, 'secrets.json');
+  const file = secretsFile(dataRoot);
+  let parsed: Partial<LauncherSecrets> = {};
   try {
-    const parsed = JSON.parse(readFileSync(file, 'utf8')) as Partial<LauncherSecrets>;
-    if (typeof parsed.jwtSecret === 'string' && parsed.jwtSecret.length >= 32) return { jwtSecret: parsed.jwtSecret };
+    parsed = JSON.parse(readFileSync(file, 'utf8')) as Partial<LauncherSecrets>;
   } catch {
-    // absent or unreadable: make a new one
+    // absent or unreadable: make new ones
   }
-  const secrets: LauncherSecrets = { jwtSecret: randomBytes(32).toString('base64url') };
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(file, JSON.stringify(secrets, null, 2) + '\n', { mode: 0o600 });
+  const fresh = () => randomBytes(32).toString('base64url');
+  const keep = (v: unknown) => (typeof v === 'string' && v.length >= SECRET_MIN_LENGTH ? v : undefined);
+  const secrets: LauncherSecrets = {
+    jwtSecret: keep(parsed.jwtSecret) ?? fresh(),
+    adminToken: keep(parsed.adminToken) ?? fresh(),
+    alertWebhookToken: keep(parsed.alertWebhookToken) ?? fresh(),
+  };
+  if (secrets.jwtSecret !== parsed.jwtSecret || secrets.adminToken !== parsed.adminToken || secrets.alertWebhookToken !== parsed.alertWebhookToken) {
+    mkdirSync(resolve(dataRoot, 'launcher'), { recursive: true });
+    writeFileSync(file, JSON.stringify(secrets, null, 2) + '\n', { mode: 0o600 });
+  }
+  chmodSync(file, 0o600);
   return secrets;
+}
+
+/** The tokens the children get: the launcher's environment first, the generated secrets otherwise. */
+export interface LabTokens {
+  /** The todo API's ADMIN_TOKEN (faults). */
+  adminToken: string;
+  alertWebhookToken: string;
+  /** LAB_TOKEN when the environment sets one (never generated: optional on loopback). */
+  labToken: string | undefined;
+}
+
+export function labTokens(ctx: Pick<PlanContext, 'env' | 'secrets'>): LabTokens {
+  return {
+    adminToken: ctx.env.ADMIN_TOKEN || ctx.secrets.adminToken,
+    alertWebhookToken: ctx.env.ALERT_WEBHOOK_TOKEN || ctx.secrets.alertWebhookToken,
+    labToken: ctx.env.LAB_TOKEN || undefined,
+  };
 }
 
 export interface PlanContext {
@@ -88,14 +129,19 @@ export function appEnv(id: AppId, ctx: PlanContext): Record<string, string | und
   env.HOST = ctx.host;
   env.DATA_DIR = resolve(ctx.dataRoot, id);
   const todoApi = `http://127.0.0.1:${portOf(ctx, 'todo-api')}`;
+  const tokens = labTokens(ctx);
   if (id === 'todo-api') {
     env.JWT_SECRET = ctx.env.JWT_SECRET || ctx.secrets.jwtSecret;
+    env.ADMIN_TOKEN = tokens.adminToken;
   }
+  // Whatever switches faults for scenarios holds the admin token as TODO_API_ADMIN_TOKEN: the load
+  // generator today, the portal once scenarios and drills move there.
+  if (id === 'load-generator' || id === 'portal') env.TODO_API_ADMIN_TOKEN = ctx.env.TODO_API_ADMIN_TOKEN || tokens.adminToken;
   if (id === 'load-generator') {
     env.TODO_API_URL = todoApi;
-    if (ctx.env.ADMIN_TOKEN && !ctx.env.TODO_API_ADMIN_TOKEN) env.TODO_API_ADMIN_TOKEN = ctx.env.ADMIN_TOKEN;
   }
   if (id === 'portal') {
+    env.ALERT_WEBHOOK_TOKEN = tokens.alertWebhookToken;
     env.MODE = 'embedded';
     env.TODO_API_INTERNAL_URL = todoApi;
     env.LOADGEN_INTERNAL_URL = `http://127.0.0.1:${portOf(ctx, 'load-generator')}`;

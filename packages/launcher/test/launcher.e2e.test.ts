@@ -3,7 +3,7 @@
  * Alertmanager when installed) on free ports with a temporary data directory.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -22,6 +22,7 @@ interface Run {
 }
 
 const runs: Run[] = [];
+const LAB_TOKEN = 'launcher-e2e-lab-token-0123456789';
 const tmp = mkdtempSync(join(tmpdir(), 'launcher-e2e-'));
 
 function launch(args: string[], env: Record<string, string>): Run {
@@ -92,6 +93,14 @@ describe('launcher command line', () => {
     expect(run.output()).toContain('Usage:');
   });
 
+  it.skipIf(!built)('refuses HOST=0.0.0.0 without LAB_TOKEN, saying how to set it, and starts nothing', async () => {
+    const run = launch([], { ...(await portEnv()), HOST: '0.0.0.0', LAB_TOKEN: '', O11Y_DATA_DIR: join(tmp, 'open') });
+    expect(await run.exited).toBe(1);
+    expect(run.output()).toContain('HOST=0.0.0.0 makes the lab reachable from other machines');
+    expect(run.output()).toContain('LAB_TOKEN=$(openssl rand -base64 24)');
+    expect(run.output()).not.toContain('started (pid');
+  });
+
   it.skipIf(!built)('refuses to start when a port is taken, naming the variable, and starts nothing', async () => {
     const env = await portEnv();
     const server: Server = createServer();
@@ -114,7 +123,8 @@ describe.skipIf(!built)('launcher end to end', () => {
   let readyMs = 0;
 
   beforeAll(async () => {
-    env = await portEnv();
+    // LAB_TOKEN from the environment; ADMIN_TOKEN and ALERT_WEBHOOK_TOKEN generated into the data directory.
+    env = { ...(await portEnv()), LAB_TOKEN, ADMIN_TOKEN: '', ALERT_WEBHOOK_TOKEN: '' };
     const t0 = Date.now();
     run = launch([], { ...env, O11Y_DATA_DIR: join(tmp, 'data') });
     await waitForOutput(run, /All ready in|Not ready after/, 90_000);
@@ -130,6 +140,47 @@ describe.skipIf(!built)('launcher end to end', () => {
     expect(out).toContain('user@example.com / verysecret');
     expect(out).toContain(join(tmp, 'data'));
     console.log(`launcher ready in ${readyMs} ms (including process start)`);
+  });
+
+  it('guards the control plane with the tokens it was given or generated, and prints how to use them', async () => {
+    const out = run.output();
+    const portal = `http://127.0.0.1:${env.PORTAL_PORT}`;
+    const link = `${portal}/login?token=${encodeURIComponent(LAB_TOKEN)}`;
+    expect(out).toContain(`Sign in once (LAB_TOKEN): ${link}`);
+    const file = join(tmp, 'data', 'launcher', 'secrets.json');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const secrets = JSON.parse(readFileSync(file, 'utf8')) as { adminToken: string; alertWebhookToken: string };
+    expect(out).toContain(`Swagger → Authorize → ${secrets.adminToken} → PUT /api/faults`);
+
+    // Faults: the generated admin token, from loopback too.
+    const faults = `http://127.0.0.1:${env.TODO_API_PORT}/api/faults`;
+    expect((await fetch(faults, { method: 'DELETE' })).status).toBe(401);
+    expect((await fetch(faults, { method: 'DELETE', headers: { authorization: `Bearer ${secrets.adminToken}` } })).status).toBe(200);
+
+    // LAB_TOKEN: the printed link signs in; the cookie opens the portal and the load generator.
+    expect((await fetch(`${portal}/api/alerts/inbox`)).status).toBe(401);
+    const signIn = await fetch(link, { redirect: 'manual' });
+    expect(signIn.status).toBe(303);
+    const cookie = (signIn.headers.get('set-cookie') ?? '').split(';')[0] as string;
+    expect((await fetch(`${portal}/api/alerts/inbox`, { headers: { cookie } })).status).toBe(200);
+    expect((await fetch(`http://127.0.0.1:${env.LOADGEN_PORT}/api/runs`, { headers: { cookie } })).status).toBe(200);
+    // The portal reaches the load generator's scenarios with the token it holds.
+    expect((await fetch(`${portal}/api/scenarios`, { headers: { cookie } })).status).toBe(200);
+
+    // The webhook: the generated ALERT_WEBHOOK_TOKEN, the one rendered for Alertmanager.
+    const webhook = (headers: Record<string, string>) =>
+      fetch(`${portal}/api/alerts/webhook`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ version: '4', status: 'firing', alerts: [{ status: 'firing', labels: { alertname: 'LauncherTest' }, startsAt: new Date().toISOString() }] }),
+      });
+    expect((await webhook({})).status).toBe(401);
+    expect((await webhook({ authorization: `Bearer ${secrets.alertWebhookToken}` })).status).toBe(200);
+    const rendered = join(tmp, 'data', 'stack', 'alertmanager', 'alertmanager.yml');
+    if (existsSync(rendered)) {
+      expect(readFileSync(rendered, 'utf8')).toContain(`credentials: ${secrets.alertWebhookToken}`);
+      expect(statSync(rendered).mode & 0o777).toBe(0o600);
+    }
   });
 
   it('every URL in the table answers', async () => {

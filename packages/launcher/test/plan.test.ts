@@ -1,9 +1,22 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, SERVICES } from '@o11y/platform';
-import { appEntry, appEnv, appSpec, EMBEDDED_APPS, healthUrl, LAUNCHED_SERVICES, launchedServiceInfo, loadOrCreateSecrets, localUrl, type PlanContext } from '@o11y/launcher';
+import {
+  appEntry,
+  appEnv,
+  appSpec,
+  EMBEDDED_APPS,
+  healthUrl,
+  labTokenProblem,
+  labTokens,
+  LAUNCHED_SERVICES,
+  launchedServiceInfo,
+  loadOrCreateSecrets,
+  localUrl,
+  type PlanContext,
+} from '@o11y/launcher';
 
 const tmp = mkdtempSync(join(tmpdir(), 'launcher-plan-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -20,7 +33,7 @@ function ctx(over: Partial<PlanContext> = {}): PlanContext {
       ['alertmanager', 19093],
     ]),
     runningStack: new Set(['prometheus', 'alertmanager']),
-    secrets: { jwtSecret: 's'.repeat(43) },
+    secrets: { jwtSecret: 's'.repeat(43), adminToken: 'a'.repeat(43), alertWebhookToken: 'w'.repeat(43) },
     env: { PATH: '/usr/bin', PORT: '1', DATA_DIR: '/elsewhere' },
     ...over,
   };
@@ -54,9 +67,33 @@ describe('appEnv', () => {
     }
   });
 
+  it('gives the admin token to the todo API and to what switches faults; the webhook token to the portal', () => {
+    // Generated: ADMIN_TOKEN for the todo API, TODO_API_ADMIN_TOKEN for the load generator and the portal.
+    expect(appEnv('todo-api', ctx()).ADMIN_TOKEN).toBe('a'.repeat(43));
+    expect(appEnv('load-generator', ctx()).TODO_API_ADMIN_TOKEN).toBe('a'.repeat(43));
+    expect(appEnv('portal', ctx()).TODO_API_ADMIN_TOKEN).toBe('a'.repeat(43));
+    expect(appEnv('portal', ctx()).ALERT_WEBHOOK_TOKEN).toBe('w'.repeat(43));
+    // The environment wins over what was generated.
+    const own = ctx({ env: { ADMIN_TOKEN: 'mine-admin', ALERT_WEBHOOK_TOKEN: 'mine-webhook', LAB_TOKEN: 'mine-lab-token-0123' } });
+    expect(appEnv('todo-api', own).ADMIN_TOKEN).toBe('mine-admin');
+    expect(appEnv('load-generator', own).TODO_API_ADMIN_TOKEN).toBe('mine-admin');
+    expect(appEnv('portal', own)).toMatchObject({ TODO_API_ADMIN_TOKEN: 'mine-admin', ALERT_WEBHOOK_TOKEN: 'mine-webhook', LAB_TOKEN: 'mine-lab-token-0123' });
+    expect(appEnv('load-generator', own).LAB_TOKEN).toBe('mine-lab-token-0123');
+    expect(labTokens(own)).toEqual({ adminToken: 'mine-admin', alertWebhookToken: 'mine-webhook', labToken: 'mine-lab-token-0123' });
+    expect(labTokens(ctx()).labToken).toBeUndefined();
+  });
+
+  it('refuses a listen address beyond loopback without LAB_TOKEN, and a short LAB_TOKEN', () => {
+    expect(labTokenProblem('127.0.0.1', undefined)).toBeUndefined();
+    expect(labTokenProblem('::1', undefined)).toBeUndefined();
+    expect(labTokenProblem('0.0.0.0', undefined)).toMatch(/HOST=0\.0\.0\.0 .*LAB_TOKEN=\$\(openssl rand -base64 24\)/);
+    expect(labTokenProblem('192.168.1.5', 'long-enough-lab-token')).toBeUndefined();
+    expect(labTokenProblem('127.0.0.1', 'short')).toMatch(/at least 16 characters/);
+  });
+
   it('points the load generator at the todo API and keeps the JWT secret stable', () => {
     expect(appEnv('load-generator', ctx()).TODO_API_URL).toBe('http://127.0.0.1:14000');
-    expect(appEnv('load-generator', ctx({ env: { ADMIN_TOKEN: 't' } })).TODO_API_ADMIN_TOKEN).toBe('t');
+    expect(appEnv('load-generator', ctx({ env: { TODO_API_ADMIN_TOKEN: 't' } })).TODO_API_ADMIN_TOKEN).toBe('t');
     expect(appEnv('todo-api', ctx()).JWT_SECRET).toBe('s'.repeat(43));
     expect(appEnv('todo-api', ctx({ env: { JWT_SECRET: 'mine' } })).JWT_SECRET).toBe('mine');
   });
@@ -83,12 +120,28 @@ describe('appEnv', () => {
 });
 
 describe('loadOrCreateSecrets', () => {
-  it('creates a private secret once and reuses it', () => {
+  it('creates private secrets once and reuses them', () => {
     const a = loadOrCreateSecrets(tmp);
     expect(a.jwtSecret.length).toBeGreaterThanOrEqual(32);
+    expect(a.adminToken.length).toBeGreaterThanOrEqual(32);
+    expect(a.alertWebhookToken.length).toBeGreaterThanOrEqual(32);
+    expect(new Set([a.jwtSecret, a.adminToken, a.alertWebhookToken]).size).toBe(3);
     const file = join(tmp, 'launcher', 'secrets.json');
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(loadOrCreateSecrets(tmp)).toEqual(a);
     expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(a);
+  });
+
+  it("completes an older launcher's file (jwtSecret only), keeping its secret, and makes it private", () => {
+    const root = join(tmp, 'old');
+    mkdirSync(join(root, 'launcher'), { recursive: true });
+    const file = join(root, 'launcher', 'secrets.json');
+    writeFileSync(file, JSON.stringify({ jwtSecret: 'j'.repeat(43) }));
+    chmodSync(file, 0o644);
+    const s = loadOrCreateSecrets(root);
+    expect(s.jwtSecret).toBe('j'.repeat(43));
+    expect(s.adminToken.length).toBeGreaterThanOrEqual(32);
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(s);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
   });
 });

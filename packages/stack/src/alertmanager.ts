@@ -17,6 +17,11 @@ export interface AlertmanagerConfigOptions {
   telegramApiUrl?: string;
   /** Full URL of the portal's inbox webhook, e.g. http://portal:8000/api/alerts/webhook. */
   portalWebhookUrl: string;
+  /**
+   * ALERT_WEBHOOK_TOKEN: sent as `Authorization: Bearer` with every webhook post (the portal
+   * answers 401 without it). Absent: no authorization header.
+   */
+  webhookToken?: string;
   /** Public URLs used for the links in messages. */
   grafanaUrl: string;
   prometheusUrl: string;
@@ -67,9 +72,13 @@ export function renderAlertmanagerConfig(opts: AlertmanagerConfigOptions): strin
   if (token !== undefined && chatRaw === '') {
     throw new StackConfigError('TELEGRAM_CHAT_ID: required when TELEGRAM_BOT_TOKEN is set');
   }
+  const webhookToken = opts.webhookToken?.trim() ? opts.webhookToken.trim() : undefined;
+  if (webhookToken !== undefined && /\s/.test(webhookToken)) throw new StackConfigError('ALERT_WEBHOOK_TOKEN: must not contain spaces or line breaks');
   const webhook = {
     url: checkUrl('portalWebhookUrl', opts.portalWebhookUrl),
     send_resolved: true,
+    // Alertmanager ≥ 0.22 takes the standard HTTP client config here (checked with amtool 0.25).
+    ...(webhookToken !== undefined ? { http_config: { authorization: { type: 'Bearer', credentials: webhookToken } } } : {}),
   };
   const grafana = linkBase('grafanaUrl', opts.grafanaUrl);
   const prometheus = linkBase('prometheusUrl', opts.prometheusUrl);
@@ -131,6 +140,9 @@ export function renderAlertmanagerConfig(opts: AlertmanagerConfigOptions): strin
       : opts.telegramBotTokenFile
         ? 'Telegram: on (the bot token is read from bot_token_file).'
         : 'Telegram: on (contains the bot token; keep this file private).',
+    webhookToken !== undefined
+      ? 'Portal inbox: authenticated with ALERT_WEBHOOK_TOKEN (contains it; keep this file private).'
+      : 'Portal inbox: no ALERT_WEBHOOK_TOKEN, posts are not authenticated.',
     ...(opts.externalUrl ? [`Alertmanager runs with --web.external-url=${checkUrl('externalUrl', opts.externalUrl)}`] : []),
   ];
   return `${header.map((l) => `# ${l}`).join('\n')}\n${stringify(config, { lineWidth: 0 })}`;

@@ -10,18 +10,25 @@ import { type Mode } from '@o11y/platform';
 import { StackConfigError } from './urls.js';
 import { writeStackConfig } from './write.js';
 
-const USAGE = `Usage: o11y-render [--mode embedded|compose] --out <dir>
+const USAGE = `Usage: o11y-render [--mode embedded|compose] --out <dir> [--owner UID:GID]
 
 Renders <dir>/prometheus/prometheus.yml (+ rules/) and <dir>/alertmanager/alertmanager.yml
 (+ templates/). Settings come from the environment (TELEGRAM_BOT_TOKEN, TELEGRAM_CHAT_ID,
-TELEGRAM_API_URL, PUBLIC_BASE_URL, ...; see infra/README.md).`;
+TELEGRAM_API_URL, ALERT_WEBHOOK_TOKEN, PUBLIC_BASE_URL, ...; see infra/README.md).
+alertmanager.yml may hold secrets: it is mode 0600, owned by --owner when given (needs root;
+compose hands it to Alertmanager's user, 65534:65534).`;
+
+function parseOwner(raw: string): { uid: number; gid: number } | undefined {
+  const m = /^(\d+):(\d+)$/.exec(raw);
+  return m ? { uid: Number(m[1]), gid: Number(m[2]) } : undefined;
+}
 
 async function main(argv: string[]): Promise<number> {
-  let values: { mode?: string; out?: string; help?: boolean };
+  let values: { mode?: string; out?: string; owner?: string; help?: boolean };
   try {
     ({ values } = parseArgs({
       args: argv,
-      options: { mode: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: { mode: { type: 'string' }, out: { type: 'string' }, owner: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
       strict: true,
     }));
   } catch (err) {
@@ -40,9 +47,14 @@ async function main(argv: string[]): Promise<number> {
     console.error(`o11y-render: --mode must be embedded or compose (got ${JSON.stringify(values.mode)})`);
     return 2;
   }
+  const owner = values.owner === undefined ? undefined : parseOwner(values.owner);
+  if (values.owner !== undefined && owner === undefined) {
+    console.error(`o11y-render: --owner must be UID:GID, e.g. 65534:65534 (got ${JSON.stringify(values.owner)})`);
+    return 2;
+  }
   const out = resolve(values.out);
   try {
-    const written = await writeStackConfig(out, process.env, values.mode ? { mode: values.mode as Mode } : {});
+    const written = await writeStackConfig(out, process.env, { ...(values.mode ? { mode: values.mode as Mode } : {}), ...(owner ? { secretOwner: owner } : {}) });
     const s = written.settings;
     console.log(
       [
@@ -50,7 +62,7 @@ async function main(argv: string[]): Promise<number> {
         `  prometheus:   ${written.prometheusConfig} (external URL ${s.prometheusPublicUrl})`,
         `  alertmanager: ${written.alertmanagerConfig} (external URL ${s.alertmanagerPublicUrl})`,
         `  telegram:     ${written.telegram ? `on (chat ${s.telegramChatId}; token ${written.telegramTokenFile ? `in ${written.telegramTokenFile}` : 'inline in alertmanager.yml'})` : 'off (no TELEGRAM_BOT_TOKEN): alerts go to the portal inbox only'}`,
-        `  inbox:        ${s.portalWebhookUrl}`,
+        `  inbox:        ${s.portalWebhookUrl} (${s.alertWebhookToken ? 'with ALERT_WEBHOOK_TOKEN' : 'no ALERT_WEBHOOK_TOKEN: not authenticated'})`,
       ].join('\n'),
     );
     return 0;

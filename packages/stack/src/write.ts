@@ -1,4 +1,4 @@
-import { chmod, cp, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, cp, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Mode } from '@o11y/platform';
 import { renderAlertmanagerConfig } from './alertmanager.js';
@@ -27,6 +27,11 @@ export interface StackOverrides {
    * embedded mode (Debian's Alertmanager 0.25 has no `bot_token_file`).
    */
   telegramTokenAsFile?: boolean;
+  /**
+   * Owner (uid, gid) given to the files that contain secrets, which are mode 0600: in compose the
+   * config job runs as root and hands alertmanager.yml to Alertmanager's user (nobody, 65534).
+   */
+  secretOwner?: { uid: number; gid: number };
 }
 
 /** Name of the token file beside alertmanager.yml (compose: /config/alertmanager/telegram_bot_token). */
@@ -45,6 +50,7 @@ export interface StackSettings {
   telegramBotToken: string | undefined;
   telegramChatId: string | undefined;
   telegramApiUrl: string | undefined;
+  alertWebhookToken: string | undefined;
 }
 
 export interface WrittenStack {
@@ -85,7 +91,19 @@ export function stackSettings(env: Env = process.env, overrides: StackOverrides 
     telegramBotToken: nonEmpty(env.TELEGRAM_BOT_TOKEN),
     telegramChatId: nonEmpty(env.TELEGRAM_CHAT_ID),
     telegramApiUrl: nonEmpty(env.TELEGRAM_API_URL),
+    alertWebhookToken: nonEmpty(env.ALERT_WEBHOOK_TOKEN),
   };
+}
+
+/**
+ * Writes a file that may hold secrets (the Telegram bot token, ALERT_WEBHOOK_TOKEN) readable by its
+ * owner only: mode 0600 from creation on (and again when it already existed), then chowned when asked.
+ */
+export async function writeSecretFile(path: string, text: string, owner?: { uid: number; gid: number }): Promise<void> {
+  await rm(path, { force: true });
+  await writeFile(path, text, { mode: 0o600 });
+  await chmod(path, 0o600);
+  if (owner) await chown(path, owner.uid, owner.gid);
 }
 
 async function copyDir(from: string, to: string, suffix: string): Promise<void> {
@@ -128,6 +146,7 @@ export async function writeStackConfig(outDir: string, env: Env = process.env, o
     telegramChatId: settings.telegramChatId,
     telegramApiUrl: settings.telegramApiUrl,
     portalWebhookUrl: settings.portalWebhookUrl,
+    ...(settings.alertWebhookToken ? { webhookToken: settings.alertWebhookToken } : {}),
     grafanaUrl: settings.grafanaPublicUrl,
     prometheusUrl: settings.prometheusPublicUrl,
     externalUrl: settings.alertmanagerPublicUrl,
@@ -143,9 +162,9 @@ export async function writeStackConfig(outDir: string, env: Env = process.env, o
   const prometheusConfig = join(promDir, 'prometheus.yml');
   const alertmanagerConfig = join(amDir, 'alertmanager.yml');
   await writeFile(prometheusConfig, prometheusYml);
-  // Owner-only: alertmanager.yml holds the token when it is inline (and webhook credentials).
-  await writePrivate(alertmanagerConfig, alertmanagerYml);
-  if (tokenFile) await writePrivate(tokenFile, `${settings.telegramBotToken}\n`);
+  // Owner-only: alertmanager.yml holds the token when it is inline (and the webhook credentials).
+  await writeSecretFile(alertmanagerConfig, alertmanagerYml, overrides.secretOwner);
+  if (tokenFile) await writeSecretFile(tokenFile, `${settings.telegramBotToken}\n`, overrides.secretOwner);
   else await rm(join(amDir, TELEGRAM_TOKEN_FILE), { force: true });
 
   return {
@@ -157,10 +176,4 @@ export async function writeStackConfig(outDir: string, env: Env = process.env, o
     telegramTokenFile: tokenFile,
     templatesDir,
   };
-}
-
-/** Written 0600 from the first byte, and chmod-ed too in case the file was already there. */
-async function writePrivate(path: string, data: string): Promise<void> {
-  await writeFile(path, data, { mode: 0o600 });
-  await chmod(path, 0o600);
 }

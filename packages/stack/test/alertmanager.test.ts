@@ -28,6 +28,9 @@ let telegram: FakeTelegram;
 let alertmanager: Server | undefined;
 let inbox: HttpServer;
 const payloads: WebhookPayload[] = [];
+/** The inbox answers 401 without it, like the portal; every post carried it (or is counted here). */
+const WEBHOOK_TOKEN = 'alertmanager-webhook-token-0123456789';
+let unauthorized = 0;
 
 async function until<T>(what: string, probe: () => T | undefined, timeoutMs: number): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -72,6 +75,10 @@ beforeAll(async () => {
     let body = '';
     req.on('data', (d: Buffer) => (body += d.toString()));
     req.on('end', () => {
+      if (req.headers.authorization !== `Bearer ${WEBHOOK_TOKEN}`) {
+        unauthorized++;
+        return res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":"no token"}');
+      }
       if (req.method === 'POST' && req.url === '/api/alerts/webhook') payloads.push(JSON.parse(body) as WebhookPayload);
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
     });
@@ -82,7 +89,7 @@ beforeAll(async () => {
   const port = await freePort();
   const written = await writeStackConfig(
     join(dir, 'config'),
-    { TELEGRAM_BOT_TOKEN: telegram.token, TELEGRAM_CHAT_ID: telegram.chatId, TELEGRAM_API_URL: telegram.url },
+    { TELEGRAM_BOT_TOKEN: telegram.token, TELEGRAM_CHAT_ID: telegram.chatId, TELEGRAM_API_URL: telegram.url, ALERT_WEBHOOK_TOKEN: WEBHOOK_TOKEN },
     {
       mode: 'embedded',
       portalWebhookUrl: `http://127.0.0.1:${inboxPort}/api/alerts/webhook`,
@@ -126,6 +133,8 @@ describe('rendered Alertmanager configuration in a real Alertmanager', () => {
     expect(page.text).toContain('<a href="http://prometheus.lab.example:9090/alerts">Prometheus alerts</a>');
     expect(page.parse_mode).toBe('HTML');
     await until('TestPage in the inbox', () => payloads.find((p) => p.groupLabels.alertname === 'TestPage' && p.status === 'firing'), 10_000);
+    // Alertmanager sent ALERT_WEBHOOK_TOKEN (its webhook's http_config) with every post.
+    expect(unauthorized).toBe(0);
 
     // info → the inbox only.
     const info = await until('TestInfo in the inbox', () => payloads.find((p) => p.groupLabels.alertname === 'TestInfo'), 10_000);

@@ -36,8 +36,8 @@ function tempDir(): string {
 const TELEGRAM: Env = { TELEGRAM_BOT_TOKEN: '123456:ABC-test_token', TELEGRAM_CHAT_ID: '-1001234567890', TELEGRAM_API_URL: 'http://127.0.0.1:1' };
 const renderings: [string, Env][] = [
   ['embedded without Telegram', { MODE: 'embedded' }],
-  ['embedded with Telegram', { MODE: 'embedded', ...TELEGRAM }],
-  ['compose without Telegram', { MODE: 'compose', PUBLIC_BASE_URL: 'http://lab.example' }],
+  ['embedded with Telegram and the webhook token', { MODE: 'embedded', ALERT_WEBHOOK_TOKEN: 'webhook-token-0123456789abcdef', ...TELEGRAM }],
+  ['compose without Telegram', { MODE: 'compose', PUBLIC_BASE_URL: 'http://lab.example', ALERT_WEBHOOK_TOKEN: 'webhook-token-0123456789abcdef' }],
   ['compose with Telegram', { MODE: 'compose', PUBLIC_BASE_URL: 'https://lab.example', GRAFANA_URL: 'https://grafana.lab.example', ...TELEGRAM }],
 ];
 

@@ -146,6 +146,16 @@ describe('renderAlertmanagerConfig', () => {
     expect(c.templates).toEqual(['templates/*.tmpl']);
   });
 
+  it('with ALERT_WEBHOOK_TOKEN: the inbox webhook sends it as a Bearer token (http_config)', () => {
+    const c = parse(renderAlertmanagerConfig({ ...AM_BASE, webhookToken: 'webhook-token-0123456789', telegramBotToken: '1:abc', telegramChatId: '1' })) as AmConfig;
+    for (const r of c.receivers) {
+      expect(r.webhook_configs, r.name).toEqual([
+        { url: AM_BASE.portalWebhookUrl, send_resolved: true, http_config: { authorization: { type: 'Bearer', credentials: 'webhook-token-0123456789' } } },
+      ]);
+    }
+    expect(() => renderAlertmanagerConfig({ ...AM_BASE, webhookToken: 'two words' })).toThrow(/ALERT_WEBHOOK_TOKEN/);
+  });
+
   it('rejects a token without a chat id, a non-numeric chat id and a mangled token', () => {
     expect(() => renderAlertmanagerConfig({ ...AM_BASE, telegramBotToken: '1:abc' })).toThrow(/TELEGRAM_CHAT_ID: required/);
     expect(() => renderAlertmanagerConfig({ ...AM_BASE, telegramBotToken: '1:abc', telegramChatId: '@mychannel' })).toThrow(/numeric chat id/);
@@ -258,6 +268,9 @@ describe('settings from the environment', () => {
     expect(am.receivers.map((r) => r.name)).toContain('telegram-and-inbox');
     expect(readFileSync(w.prometheusConfig, 'utf8')).toContain('--web.external-url=http://lab.example:9090');
 
+    // alertmanager.yml holds the bot token: readable by its owner only.
+    expect(statSync(w.alertmanagerConfig).mode & 0o777).toBe(0o600);
+
     const embedded = await writeStackConfig(tempDir(), {}, { targets: { 'todo-api': '127.0.0.1:45678' } });
     expect(embedded.telegram).toBe(false);
     expect(embedded.settings.portalWebhookUrl).toBe('http://127.0.0.1:8000/api/alerts/webhook');
@@ -279,6 +292,23 @@ describe('o11y-render (the CLI compose runs)', () => {
     const am = readFileSync(join(out, 'alertmanager/alertmanager.yml'), 'utf8');
     expect(am).toContain('api_url: http://fake:1');
     expect(readFileSync(join(out, 'prometheus/prometheus.yml'), 'utf8')).toContain('cockroachdb:8080');
+  });
+
+  it('writes alertmanager.yml 0600 even over a world-readable file, owned by --owner', () => {
+    const out = tempDir();
+    const file = join(out, 'alertmanager/alertmanager.yml');
+    const first = run(['--out', out], { ALERT_WEBHOOK_TOKEN: 'webhook-token-0123456789' });
+    expect(first.status, first.stderr).toBe(0);
+    writeFileSync(file, 'old', { mode: 0o644 });
+    // Any user may give a file to itself: the uid:gid path compose takes with 65534 as root.
+    const owner = `${process.getuid?.() ?? 0}:${process.getgid?.() ?? 0}`;
+    const r = run(['--out', out, '--owner', owner], { ALERT_WEBHOOK_TOKEN: 'webhook-token-0123456789' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('with ALERT_WEBHOOK_TOKEN');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(`${statSync(file).uid}:${statSync(file).gid}`).toBe(owner);
+    expect(readFileSync(file, 'utf8')).toContain('credentials: webhook-token-0123456789');
+    expect(run(['--out', out, '--owner', 'nobody'], {}).status).toBe(2);
   });
 
   it('exits 1 with a clear message on bad settings and 2 on bad usage', () => {

@@ -116,7 +116,19 @@ export const apiRoutes: FastifyPluginAsync<RoutesOptions> = async (root: Fastify
   );
 
   app.get('/api/profiles', { schema: { tags: ['profiles'], summary: 'Load profiles and their options', response: { 200: Type.Array(ProfileSchema) } } }, async () =>
-    PROFILES.map((p) => ({ id: p.id, label: p.label, description: p.description, options: p.options.map(({ name, type, default: d, description }) => ({ name, type, default: d, description })) })),
+    PROFILES.map((p) => ({
+      id: p.id,
+      label: p.label,
+      description: p.description,
+      options: p.options.map(({ name, type, default: d, min, max, description }) => ({
+        name,
+        type,
+        default: d,
+        ...(min !== undefined ? { min } : {}),
+        ...(max !== undefined ? { max: max === 'MAX_RATE' ? config.maxRate : max } : {}),
+        description,
+      })),
+    })),
   );
 
   app.post(

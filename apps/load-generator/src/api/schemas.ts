@@ -107,6 +107,8 @@ export const ProfileSchema = Type.Object({
       name: Type.String(),
       type: Type.String({ description: 'number, duration (seconds or "5s") or stages ([{duration, rate}])' }),
       default: Type.Unknown({ description: 'null when derived from the run (e.g. ramp = duration)' }),
+      min: Type.Optional(Type.Number({ description: 'smallest accepted value (seconds for durations)' })),
+      max: Type.Optional(Type.Number({ description: 'largest accepted value (seconds for durations; MAX_RATE for rates)' })),
       description: I18nSchema,
     }),
   ),

@@ -115,6 +115,9 @@ export interface ProfileOptionInfo {
   type: 'number' | 'duration' | 'stages';
   /** The default, or null when it is derived from the run (e.g. ramp = test duration). */
   default: number | null | Array<{ duration: number; rate: number }>;
+  /** The accepted range (numbers and durations, in seconds); rates are bounded by MAX_RATE. */
+  min?: number;
+  max?: number;
   description: I18n;
 }
 

@@ -84,6 +84,8 @@ class Session {
   constructor(
     private readonly app: FastifyInstance,
     private readonly socket: WebSocket,
+    /** The upgrade request's credentials (LAB_TOKEN bearer or session cookie), sent with every inner call. */
+    private readonly credentials: Record<string, string> = {},
   ) {}
 
   private send(data: OriginalStats | { error: string; field?: string; done: true }): void {
@@ -101,14 +103,14 @@ class Session {
     }
     await this.stopCurrent();
     if (this.closed) return;
-    const res = await this.app.inject({ method: 'POST', url: '/api/runs', payload: toRunRequest(msg) });
+    const res = await this.app.inject({ method: 'POST', url: '/api/runs', payload: toRunRequest(msg), headers: this.credentials });
     const body = res.json() as { id?: string; error?: string; field?: string };
     if (res.statusCode !== 201 || !body.id) {
       this.send({ error: body.error ?? `HTTP ${res.statusCode}`, ...(body.field ? { field: body.field } : {}), done: true });
       return;
     }
     if (this.closed) {
-      await this.app.inject({ method: 'POST', url: `/api/runs/${body.id}/stop` }).catch(() => undefined);
+      await this.app.inject({ method: 'POST', url: `/api/runs/${body.id}/stop`, headers: this.credentials }).catch(() => undefined);
       return;
     }
     this.runId = body.id;
@@ -121,7 +123,7 @@ class Session {
     if (!id || this.polling) return;
     this.polling = true;
     try {
-      const res = await this.app.inject({ method: 'GET', url: `/api/runs/${id}` });
+      const res = await this.app.inject({ method: 'GET', url: `/api/runs/${id}`, headers: this.credentials });
       if (id !== this.runId) return;
       if (res.statusCode !== 200) {
         this.send({ error: `run ${id}: HTTP ${res.statusCode}`, done: true });
@@ -152,7 +154,7 @@ class Session {
   private async stopCurrent(): Promise<void> {
     const id = this.runId;
     this.clear();
-    if (id) await this.app.inject({ method: 'POST', url: `/api/runs/${id}/stop` }).catch(() => undefined);
+    if (id) await this.app.inject({ method: 'POST', url: `/api/runs/${id}/stop`, headers: this.credentials }).catch(() => undefined);
   }
 
   async onClose(): Promise<void> {
@@ -163,8 +165,11 @@ class Session {
 
 export const wsCompatPlugin: FastifyPluginAsync = async (app) => {
   await app.register(websocket, { options: { maxPayload: 1024 * 1024 } });
+  // The upgrade itself passed the control-plane guard (Host, Origin, LAB_TOKEN); the inner calls
+  // go through it again with the same credentials.
   app.get('/ws', { websocket: true }, (socket, request) => {
-    const session = new Session(app, socket);
+    const { authorization, cookie } = request.headers;
+    const session = new Session(app, socket, { ...(authorization ? { authorization } : {}), ...(cookie ? { cookie } : {}) });
     // Messages are handled one at a time, in order.
     let chain = Promise.resolve();
     socket.on('message', (data) => {

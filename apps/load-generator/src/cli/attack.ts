@@ -13,6 +13,8 @@ export interface CliIO {
   out(text: string): void;
   err(text: string): void;
   env: Record<string, string | undefined>;
+  /** Reads standard input to its end (for --password-stdin). */
+  readStdin?(): Promise<string>;
   /** Called with a stop function while a run is active (SIGINT wiring). */
   onRun?(stop: () => void): () => void;
 }
@@ -35,14 +37,18 @@ attack options:
       --seed N               seed of the chaotic profile
       --max-in-flight N      in-flight cap; due requests over it are dropped (default 10000)
       --timeout D            per-request timeout (default 30s)
-      --login-url URL --email E --password P
-                             log in first and send Authorization: Bearer (re-login once on 401)
+      --login-url URL --email E
+                             log in first and send Authorization: Bearer (re-login once on 401);
+                             the password comes from O11Y_PASSWORD, or
+      --password-stdin       the first line of standard input (echo "$PW" | o11y-load attack …)
+      --password P           (avoid: visible to every user of this machine in \`ps\`)
       --output FILE          write the report (summary and per-second series) as JSON
       --json                 print the summary as JSON instead of the text report
       --max-p99 D            threshold: exit 1 when p99 latency is above D (e.g. 500ms)
       --max-error-rate P     threshold: exit 1 when failed/sent is above P (e.g. 1%)
 
-Targets must be in TARGET_ALLOWLIST (default: localhost, 127.0.0.1, ::1 and the platform services).
+Targets must be in TARGET_ALLOWLIST: "host" (any port) or "host:port", comma-separated
+(default: the todo API, localhost:4000, 127.0.0.1:4000, [::1]:4000, todo-api:4000, todo-api-cluster:4000).
 Exit codes: 0 ok, 1 a threshold was breached or the run failed, 2 usage error.`;
 
 class UsageError extends Error {}
@@ -83,6 +89,27 @@ export function textReport(s: RunSummary): string {
     `  status codes: ${codes}`,
     `  errors: ${errs}`,
   ].join('\n');
+}
+
+/**
+ * The login password: --password-stdin (first line of stdin), else O11Y_PASSWORD, else --password
+ * (which every user of the machine can read in `ps`, hence the warning).
+ */
+async function loginPassword(values: { password?: string | undefined; 'password-stdin'?: boolean | undefined }, io: CliIO): Promise<string> {
+  if (values['password-stdin']) {
+    if (values.password !== undefined) throw new UsageError('--password and --password-stdin exclude each other');
+    if (!io.readStdin) throw new UsageError('--password-stdin: no standard input to read');
+    const line = (await io.readStdin()).split(/\r?\n/)[0] ?? '';
+    if (line === '') throw new UsageError('--password-stdin: standard input was empty');
+    return line;
+  }
+  if (values.password !== undefined) {
+    io.err('o11y-load: warning: --password is visible to other users of this machine (ps); prefer O11Y_PASSWORD or --password-stdin\n');
+    return values.password;
+  }
+  const fromEnv = io.env.O11Y_PASSWORD;
+  if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
+  throw new UsageError('--login-url needs a password: set O11Y_PASSWORD, or pipe it with --password-stdin');
 }
 
 /** Runs the CLI; resolves with the exit code. Uses the engine directly: no server needed. */
@@ -136,6 +163,7 @@ async function main(argv: string[], io: CliIO): Promise<number> {
       'login-url': { type: 'string' },
       email: { type: 'string' },
       password: { type: 'string' },
+      'password-stdin': { type: 'boolean' },
       output: { type: 'string' },
       json: { type: 'boolean' },
       'max-p99': { type: 'string' },
@@ -173,7 +201,7 @@ async function main(argv: string[], io: CliIO): Promise<number> {
     if (!Number.isFinite(n)) throw new UsageError(`${flag}: not a number: ${JSON.stringify(v)}`);
     return n;
   };
-  const auth = values['login-url'] ? { login_url: values['login-url'], email: values.email ?? '', password: values.password ?? '' } : undefined;
+  const auth = values['login-url'] ? { login_url: values['login-url'], email: values.email ?? '', password: await loginPassword(values, io) } : undefined;
   const req: RunRequest = {
     target: { method: values.method ?? 'GET', url: values.url, headers: (values.header ?? []).join('\n'), body },
     rate: values.rate,
@@ -185,7 +213,8 @@ async function main(argv: string[], io: CliIO): Promise<number> {
     seed: num(values.seed, '--seed'),
     auth,
   };
-  const spec = validateRunRequest(req, readConfig(io.env), `cli-${Date.now().toString(36)}`);
+  // The CLI listens nowhere: HOST (and so the LAB_TOKEN rule for listeners) does not apply to it.
+  const spec = validateRunRequest(req, readConfig({ ...io.env, HOST: undefined }), `cli-${Date.now().toString(36)}`);
   if (values.threads !== undefined) spec.threads = Math.max(1, Number(values.threads) || 1);
   const run = new Run(spec);
   run.on('progress', ({ point }: { point: SeriesPoint }) => io.err(`${progressLine(point)}\n`));

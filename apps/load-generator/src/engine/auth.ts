@@ -25,9 +25,18 @@ export class TokenHelper {
         headers: { 'content-type': 'application/json', accept: 'application/json' },
         body: JSON.stringify({ email: this.auth.email, password: this.auth.password }),
         signal: AbortSignal.timeout(Math.min(this.timeoutMs, 30_000)),
+        // Never: a redirect would carry the credentials to a host the allowlist did not check.
+        redirect: 'manual',
       });
     } catch (err) {
       throw new Error(`login at ${this.auth.login_url} failed: ${(err as Error).message}`);
+    }
+    if (res.status >= 300 && res.status < 400) {
+      await res.body?.cancel();
+      throw new Error(
+        `login at ${this.auth.login_url} answered HTTP ${res.status} (a redirect${res.headers.get('location') ? ` to ${res.headers.get('location')}` : ''}); ` +
+          'the load generator never follows a redirect with credentials: set auth.login_url to the final address',
+      );
     }
     const text = await res.text();
     if (!res.ok) throw new Error(`login at ${this.auth.login_url} failed: HTTP ${res.status} ${text.slice(0, 200)}`);

@@ -1,3 +1,4 @@
+import { effectivePort, formatHostEntry, HostList, normalizeHost } from '@o11y/platform';
 import type { TargetInput } from '../api/wire.js';
 import { InputError } from '../errors.js';
 
@@ -55,23 +56,30 @@ export function normalizeHeaders(input: Record<string, unknown> | string | undef
   return out;
 }
 
-/** A host name as the allowlist compares it: lower case, IPv6 without brackets. */
-export function normalizeHost(host: string): string {
-  return host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
-}
+export { normalizeHost };
 
 export function hostOf(url: URL): string {
   return normalizeHost(url.hostname);
 }
 
-/** 403 unless the URL's host is in TARGET_ALLOWLIST ("*" allows any host). */
+/** TARGET_ALLOWLIST's entries: `host` (any port of it), `host:port`, `[v6]:port` or `*`; `invalid` gets the rest. */
+export function parseAllowlist(text: string, invalid: (entry: string) => void = () => {}): string[] {
+  return HostList.parse(text, invalid).entries.map((e) => (e === '*' ? '*' : formatHostEntry(e)));
+}
+
+/**
+ * 403 unless the URL's host and port are in TARGET_ALLOWLIST: an entry with a port allows that port
+ * only, a bare host every port of it, "*" any host. The port is the URL's, or 80/443.
+ */
 export function checkAllowed(url: URL, allowlist: readonly string[], field: string): void {
+  const allowed = HostList.parse(allowlist.join(','));
   const host = hostOf(url);
-  const allowed = allowlist.map(normalizeHost).filter(Boolean);
-  if (allowed.includes('*') || allowed.includes(host)) return;
+  const port = effectivePort(url);
+  if (allowed.allows(host, port)) return;
+  const shown = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
   throw new InputError(
     field,
-    `host "${host}" is not in TARGET_ALLOWLIST (${allowed.join(', ')}); add it to that variable to allow load against it`,
+    `${shown} is not in TARGET_ALLOWLIST (${allowed.describe()}); add "${shown}" (or the bare host for any port) to that variable to allow load against it`,
     403,
   );
 }

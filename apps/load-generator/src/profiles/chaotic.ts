@@ -15,12 +15,32 @@ export const chaotic: ProfileDefinition = {
     en: 'Random bursts and pauses with mean rate R; the same seed replays the same schedule',
   },
   options: [
-    { name: 'min_segment', type: 'duration', default: 0.5, min: 0.05, description: { ru: 'Минимальная длина отрезка, с', en: 'Shortest segment, seconds' } },
-    { name: 'max_segment', type: 'duration', default: 3, min: 0.05, description: { ru: 'Максимальная длина отрезка, с', en: 'Longest segment, seconds' } },
-    { name: 'pause_probability', type: 'number', default: 0.15, min: 0, description: { ru: 'Вероятность паузы (0…1)', en: 'Probability of a pause (0…1)' } },
-    { name: 'burst_probability', type: 'number', default: 0.2, min: 0, description: { ru: 'Вероятность всплеска (0…1)', en: 'Probability of a burst (0…1)' } },
-    { name: 'burst', type: 'number', default: 3, min: 1, description: { ru: 'Наибольший всплеск, в разах от R', en: 'Largest burst, as a multiple of R' } },
+    { name: 'min_segment', type: 'duration', default: 0.5, min: 0.05, max: 600, description: { ru: 'Минимальная длина отрезка, с (0.05…600)', en: 'Shortest segment, seconds (0.05…600)' } },
+    { name: 'max_segment', type: 'duration', default: 3, min: 0.05, max: 3600, description: { ru: 'Максимальная длина отрезка, с (0.05…3600)', en: 'Longest segment, seconds (0.05…3600)' } },
+    {
+      name: 'pause_probability',
+      type: 'number',
+      default: 0.15,
+      min: 0,
+      max: 0.9,
+      description: {
+        ru: 'Вероятность паузы (0…0.9); паузы поднимают остальные отрезки, чтобы среднее осталось R',
+        en: 'Probability of a pause (0…0.9); pauses raise the other segments so the mean stays R',
+      },
+    },
+    { name: 'burst_probability', type: 'number', default: 0.2, min: 0, max: 1, description: { ru: 'Вероятность всплеска (0…1)', en: 'Probability of a burst (0…1)' } },
+    {
+      name: 'burst',
+      type: 'number',
+      default: 3,
+      min: 1,
+      max: 100,
+      description: { ru: 'Наибольший всплеск, в разах от R (1…100); пик расписания ≤ MAX_RATE', en: 'Largest burst, as a multiple of R (1…100); the schedule’s peak ≤ MAX_RATE' },
+    },
   ],
+  nominalPeak: ({ rate, options }) => rate * (options.burst as number),
+  // A burst alone over the limit is the burst's fault; otherwise the pauses scaled the rest up.
+  peakOption: ({ rate, options }, maxRate) => (rate * (options.burst as number) > maxRate ? 'burst' : 'pause_probability'),
   create: ({ rate, duration, options, seed }) => {
     const random = seededRandom(seed);
     const minSeg = options.min_segment as number;

@@ -6,7 +6,7 @@ import { moderate } from './moderate.js';
 import { night } from './night.js';
 import { spiky } from './spiky.js';
 import { stages, type Stage } from './stages.js';
-import type { ProfileDefinition, RateCurve } from './types.js';
+import type { OptionSpec, ProfileDefinition, ProfileParams, RateCurve } from './types.js';
 import { warmup } from './warmup.js';
 import { wave } from './wave.js';
 
@@ -27,7 +27,7 @@ export interface CurveRequest {
   duration: number;
   options?: Record<string, unknown> | undefined;
   seed: number;
-  /** Upper bound for rates inside options (stages), normally MAX_RATE. */
+  /** MAX_RATE: bounds the curve's peak r(t) and the rates inside options (stages, start_rate). */
   maxRate?: number;
 }
 
@@ -44,6 +44,36 @@ function optionNumber(raw: unknown, field: string, kind: 'number' | 'duration', 
   }
   if (min !== undefined && value < min) throw new InputError(field, `${field} must be at least ${min}`);
   return value;
+}
+
+function maxOf(spec: OptionSpec, maxRate: number): number | undefined {
+  return spec.max === 'MAX_RATE' ? maxRate : spec.max;
+}
+
+/** Refuses an option above its documented maximum (checked after the peak, which names the worse problem). */
+function checkMaxima(definition: ProfileDefinition, options: Record<string, unknown>, maxRate: number): void {
+  for (const spec of definition.options) {
+    const max = maxOf(spec, maxRate);
+    const value = options[spec.name];
+    if (max === undefined || typeof value !== 'number' || value <= max) continue;
+    const what = spec.max === 'MAX_RATE' ? `MAX_RATE (${max})` : `${max}`;
+    throw new InputError(`profile_options.${spec.name}`, `profile_options.${spec.name} must be at most ${what} (got ${value})`);
+  }
+}
+
+const round1 = (n: number) => (Number.isFinite(n) ? Math.round(n * 10) / 10 : n);
+
+/** 400 when r(t) rises above MAX_RATE anywhere, naming the option that drove it there and the peak. */
+function checkPeak(definition: ProfileDefinition, params: ProfileParams, curve: RateCurve, maxRate: number): void {
+  const peak = Math.max(curve.peak, definition.nominalPeak?.(params) ?? 0);
+  if (!(peak > maxRate) && !Number.isNaN(peak)) return;
+  const option = definition.peakOption?.(params, maxRate);
+  const field = option ? `profile_options.${option}` : 'rate';
+  throw new InputError(
+    field,
+    `profile "${definition.id}" peaks at ${round1(peak)} rps (rate ${params.rate}${option ? `, ${option} ${JSON.stringify(params.options[option])}` : ''}), ` +
+      `above MAX_RATE (${maxRate}): lower ${field}${option ? ' or rate' : ''} so that the peak r(t) stays within MAX_RATE`,
+  );
 }
 
 function parseStages(raw: unknown, maxRate: number): Stage[] {
@@ -99,8 +129,13 @@ export function buildProfile(req: CurveRequest): BuiltProfile {
   if (!definition) {
     throw new InputError('profile', `unknown profile "${req.profile}" (known: ${PROFILES.map((p) => `${p.id}/${p.label.ru}`).join(', ')})`);
   }
-  const options = resolveOptions(definition, req.options, req.maxRate);
-  const curve = definition.create({ rate: req.rate, duration: req.duration, options, seed: req.seed });
+  const maxRate = req.maxRate ?? Infinity;
+  const options = resolveOptions(definition, req.options, maxRate);
+  const params: ProfileParams = { rate: req.rate, duration: req.duration, options, seed: req.seed };
+  const curve = definition.create(params);
+  // MAX_RATE bounds the peak r(t), not only the nominal rate: spikes, bursts and waves included.
+  checkPeak(definition, params, curve, maxRate);
+  checkMaxima(definition, options, maxRate);
   return { definition, options, curve };
 }
 

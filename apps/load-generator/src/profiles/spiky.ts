@@ -9,10 +9,18 @@ export const spiky: ProfileDefinition = {
     en: 'R, and 2R during the first second of every 5-second period',
   },
   options: [
-    { name: 'period', type: 'duration', default: 5, min: 0.001, description: { ru: 'Период спайков, с', en: 'Spike period, seconds' } },
-    { name: 'width', type: 'duration', default: 1, min: 0, description: { ru: 'Длина спайка, с (не больше периода)', en: 'Spike width, seconds (at most the period)' } },
-    { name: 'multiplier', type: 'number', default: 2, min: 0, description: { ru: 'Во сколько раз спайк выше R', en: 'Spike rate as a multiple of R' } },
+    { name: 'period', type: 'duration', default: 5, min: 0.1, max: 3600, description: { ru: 'Период спайков, с (0.1…3600)', en: 'Spike period, seconds (0.1…3600)' } },
+    { name: 'width', type: 'duration', default: 1, min: 0, max: 3600, description: { ru: 'Длина спайка, с (0…3600, не больше периода)', en: 'Spike width, seconds (0…3600, at most the period)' } },
+    {
+      name: 'multiplier',
+      type: 'number',
+      default: 2,
+      min: 0,
+      max: 1000,
+      description: { ru: 'Во сколько раз спайк выше R (0…1000; пик R·multiplier ≤ MAX_RATE)', en: 'Spike rate as a multiple of R (0…1000; the peak R·multiplier ≤ MAX_RATE)' },
+    },
   ],
+  peakOption: () => 'multiplier',
   create: ({ rate, options }) => {
     const period = options.period as number;
     const width = Math.min(options.width as number, period);

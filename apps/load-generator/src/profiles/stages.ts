@@ -25,12 +25,20 @@ export const stages: ProfileDefinition = {
       type: 'stages',
       default: null,
       description: {
-        ru: 'Список ступеней [{duration, rate}]; по умолчанию — разгон до R за 1/4 теста, R половину теста, спад до 0',
-        en: 'List of stages [{duration, rate}]; default: ramp to R over 1/4 of the test, R for half, down to 0',
+        ru: 'Список ступеней [{duration, rate}] (до 1000; duration ≥ 0 с, rate 0…MAX_RATE); по умолчанию — разгон до R за 1/4 теста, R половину теста, спад до 0',
+        en: 'List of stages [{duration, rate}] (up to 1000; duration ≥ 0 s, rate 0…MAX_RATE); default: ramp to R over 1/4 of the test, R for half, down to 0',
       },
     },
-    { name: 'start_rate', type: 'number', default: 0, min: 0, description: { ru: 'Интенсивность в начале первой ступени', en: 'Rate at the start of the first stage' } },
+    {
+      name: 'start_rate',
+      type: 'number',
+      default: 0,
+      min: 0,
+      max: 'MAX_RATE',
+      description: { ru: 'Интенсивность в начале первой ступени (0…MAX_RATE)', en: 'Rate at the start of the first stage (0…MAX_RATE)' },
+    },
   ],
+  peakOption: () => 'start_rate',
   create: ({ rate, duration, options }) => {
     const list =
       (options.stages as Stage[] | null) ?? [

@@ -1,9 +1,9 @@
 import type { ProfileInfo, ProfileOptionInfo } from '../api/wire.js';
 
-/** One option a profile accepts (period, width, ramp, …): what `GET /api/profiles` lists, plus its bounds. */
-export interface OptionSpec extends ProfileOptionInfo {
-  /** Smallest accepted value (numbers and durations). */
-  min?: number;
+/** One option a profile accepts (period, width, ramp, …) and its documented range, as `GET /api/profiles` lists it. */
+export interface OptionSpec extends Omit<ProfileOptionInfo, 'max'> {
+  /** Largest accepted value; 'MAX_RATE' for rates (the configured limit). */
+  max?: number | 'MAX_RATE';
 }
 
 /** What a profile is asked to shape: nominal rate R (per second), test length T (seconds). */
@@ -27,9 +27,20 @@ export interface RateCurve {
   peak: number;
 }
 
-export interface ProfileDefinition extends ProfileInfo {
+export interface ProfileDefinition extends Omit<ProfileInfo, 'options'> {
   options: OptionSpec[];
   create(params: ProfileParams): RateCurve;
+  /**
+   * The option that drove the curve's peak above MAX_RATE, named in the 400; undefined = the
+   * nominal rate itself (`rate`).
+   */
+  peakOption?(params: ProfileParams, maxRate: number): string | undefined;
+  /**
+   * The highest rate the options allow whatever the seed, when it exceeds this schedule's own peak
+   * (a chaotic burst that this seed happens not to draw): MAX_RATE bounds it too, so whether a
+   * request is accepted never depends on the luck of a random seed.
+   */
+  nominalPeak?(params: ProfileParams): number;
 }
 
 /** Λ for a curve that is constant at `r`. */

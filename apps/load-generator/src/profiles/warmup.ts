@@ -9,8 +9,15 @@ export const warmup: ProfileDefinition = {
     en: 'A smooth ramp from R/2 to R over the ramp time (the whole test by default)',
   },
   options: [
-    { name: 'ramp', type: 'duration', default: null, min: 0.001, description: { ru: 'Время разгона, с (по умолчанию — длительность теста)', en: 'Ramp time, seconds (default: the test duration)' } },
-    { name: 'start', type: 'number', default: 0.5, min: 0, description: { ru: 'Начальная доля R (0…1)', en: 'Starting fraction of R (0…1)' } },
+    {
+      name: 'ramp',
+      type: 'duration',
+      default: null,
+      min: 0.1,
+      max: 86_400,
+      description: { ru: 'Время разгона, с (0.1…86400; по умолчанию — длительность теста)', en: 'Ramp time, seconds (0.1…86400; default: the test duration)' },
+    },
+    { name: 'start', type: 'number', default: 0.5, min: 0, max: 1, description: { ru: 'Начальная доля R (0…1); пик — R', en: 'Starting fraction of R (0…1); the peak is R' } },
   ],
   create: ({ rate, duration, options }) => {
     const ramp = (options.ramp as number | null) ?? duration;

@@ -4,7 +4,10 @@ import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
-import { hostOf, normalizeHost } from '../engine/target.js';
+import { registerPublic } from '@o11y/platform';
+import { defaultAllowlist } from '../config.js';
+import { checkAllowed } from '../engine/target.js';
+import { InputError } from '../errors.js';
 
 /** `apps/load-generator/dist/public`, from both src/ui (tests) and dist/ui (built). */
 export const DEFAULT_PUBLIC_DIR = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../dist/public');
@@ -14,7 +17,7 @@ export interface UiPluginOptions {
   publicDir?: string;
   /** The todo API's base URL (config TODO_API_URL), shown in the form and used for suggestions. */
   todoApiUrl?: string;
-  /** Hosts `POST /api/token` may log in to (config TARGET_ALLOWLIST); default: loopback + the todo API's host. */
+  /** Hosts `POST /api/token` may log in to (config TARGET_ALLOWLIST); default: the default allowlist for todoApiUrl. */
   allowlist?: readonly string[];
   /** Login timeout in ms (default 10 s). */
   loginTimeoutMs?: number;
@@ -50,7 +53,7 @@ class HttpError extends Error {
 export const uiPlugin: FastifyPluginAsync<UiPluginOptions> = async (app, opts) => {
   const root = opts.publicDir ?? DEFAULT_PUBLIC_DIR;
   const todoApiUrl = opts.todoApiUrl?.replace(/\/+$/, '') ?? null;
-  const allowlist = (opts.allowlist ?? ['localhost', '127.0.0.1', '::1', ...(todoApiUrl ? [hostOf(new URL(todoApiUrl))] : [])]).map(normalizeHost);
+  const allowlist = opts.allowlist ?? defaultAllowlist(todoApiUrl ?? 'http://127.0.0.1:4000');
   const loginTimeoutMs = opts.loginTimeoutMs ?? 10_000;
 
   app.get('/api/ui/config', async () => ({ todo_api_url: todoApiUrl }));
@@ -81,9 +84,11 @@ export const uiPlugin: FastifyPluginAsync<UiPluginOptions> = async (app, opts) =
       throw new HttpError(400, `login_url is not a valid URL: ${JSON.stringify(login_url.slice(0, 200))}`, 'login_url');
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new HttpError(400, 'login_url must be http:// or https://', 'login_url');
-    const host = hostOf(url);
-    if (!allowlist.includes('*') && !allowlist.includes(host)) {
-      throw new HttpError(403, `host "${host}" is not in TARGET_ALLOWLIST (${allowlist.join(', ')})`, 'login_url');
+    try {
+      checkAllowed(url, allowlist, 'login_url');
+    } catch (err) {
+      if (err instanceof InputError) throw new HttpError(err.statusCode, err.message, err.field);
+      throw err;
     }
     let res: Response;
     try {
@@ -97,6 +102,10 @@ export const uiPlugin: FastifyPluginAsync<UiPluginOptions> = async (app, opts) =
     } catch (err) {
       const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
       throw new HttpError(502, `cannot reach ${url.origin} (${cause})`, 'login_url');
+    }
+    if (res.status >= 300 && res.status < 400) {
+      await res.body?.cancel();
+      throw new HttpError(502, `login at ${url.href} answered ${res.status} (a redirect): redirects are never followed with credentials`, 'login_url');
     }
     const text = await res.text();
     let data: { token?: unknown; error?: unknown } = {};
@@ -115,7 +124,7 @@ export const uiPlugin: FastifyPluginAsync<UiPluginOptions> = async (app, opts) =
 
   if (!existsSync(join(root, 'index.html'))) {
     app.log.warn({ root }, 'web UI not built: run `npm run build:ui -w apps/load-generator`');
-    app.get('/', async (_req, reply) =>
+    app.get('/', { config: { access: 'public' } }, async (_req, reply) =>
       reply
         .code(503)
         .type('text/plain; charset=utf-8')
@@ -124,14 +133,17 @@ export const uiPlugin: FastifyPluginAsync<UiPluginOptions> = async (app, opts) =
     return;
   }
 
-  await app.register(fastifyStatic, {
-    root,
-    prefix: '/',
-    index: 'index.html',
-    decorateReply: false,
-    setHeaders(reply, path) {
-      // The page itself is always revalidated so a rebuild shows up; assets use ETag/Last-Modified.
-      if (path.endsWith('.html')) reply.header('cache-control', 'no-cache');
-    },
+  // The page's files need no LAB_TOKEN: the page shows a sign-in form when the API answers 401.
+  await registerPublic(app, async (scope) => {
+    await scope.register(fastifyStatic, {
+      root,
+      prefix: '/',
+      index: 'index.html',
+      decorateReply: false,
+      setHeaders(reply, path) {
+        // The page itself is always revalidated so a rebuild shows up; assets use ETag/Last-Modified.
+        if (path.endsWith('.html')) reply.header('cache-control', 'no-cache');
+      },
+    });
   });
 };

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
+import { requireBearer } from '@o11y/platform';
 import type { InboxStore } from '../inbox/store.js';
 import { toNotifications, WEBHOOK_BODY_LIMIT, WebhookPayload } from '../inbox/webhook.js';
 import type { PortalMetrics } from '../metrics.js';
@@ -12,6 +13,12 @@ export interface AlertsRoutesOptions {
   /** Alertmanager's base URL as the server reaches it; null when none is configured. */
   alertmanagerUrl: string | null;
   timeoutMs: number;
+  /**
+   * ALERT_WEBHOOK_TOKEN: when set, webhook posts need `Authorization: Bearer <it>` (Alertmanager
+   * sends it from its webhook's http_config) and not LAB_TOKEN; unset, the route is an API route
+   * like the others (LAB_TOKEN when that is set).
+   */
+  webhookToken?: string | undefined;
   fetch: Fetch;
 }
 
@@ -40,8 +47,19 @@ export async function alertsRoutes(app: FastifyInstance, opts: AlertsRoutesOptio
     {
       bodyLimit: WEBHOOK_BODY_LIMIT,
       schema: { body: WebhookPayload, response: { 200: Type.Object({ stored: Type.Integer() }) } },
+      ...(opts.webhookToken
+        ? {
+            config: { access: 'public' as const },
+            onRequest: requireBearer(opts.webhookToken, {
+              variable: 'ALERT_WEBHOOK_TOKEN',
+              action: 'Posting to the alert inbox',
+              unsetHint: 'set ALERT_WEBHOOK_TOKEN',
+            }),
+          }
+        : {}),
       onResponse: (_request, reply, done) => {
-        opts.metrics.webhookRequests.inc({ result: reply.statusCode < 300 ? 'accepted' : 'rejected' });
+        const status = reply.statusCode;
+        opts.metrics.webhookRequests.inc({ result: status < 300 ? 'accepted' : status === 401 ? 'unauthorized' : 'rejected' });
         done();
       },
     },

@@ -6,6 +6,8 @@ export interface ScenariosRoutesOptions {
   /** The load generator's base URL as the server reaches it; null when it does not run. */
   loadgenUrl: string | null;
   timeoutMs: number;
+  /** LAB_TOKEN, sent to the load generator (whose API needs it when it is set). */
+  labToken?: string | undefined;
   fetch: Fetch;
 }
 
@@ -26,7 +28,12 @@ export async function scenariosRoutes(app: FastifyInstance, opts: ScenariosRoute
       const res = await opts.fetch(`${opts.loadgenUrl}${path}`, {
         method,
         signal: AbortSignal.timeout(opts.timeoutMs),
-        headers: { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        headers: {
+          accept: 'application/json',
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(opts.labToken ? { authorization: `Bearer ${opts.labToken}` } : {}),
+        },
+        redirect: 'manual',
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
       const text = await res.text();

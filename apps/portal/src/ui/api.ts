@@ -9,6 +9,13 @@ export class ApiError extends Error {
   }
 }
 
+let onSignInNeeded: () => void = () => {};
+
+/** Called whenever the API answers 401: the lab has a LAB_TOKEN and this browser has not signed in. */
+export function whenSignInNeeded(handler: () => void): void {
+  onSignInNeeded = handler;
+}
+
 export async function api<T>(path: string, init: RequestInit = {}, timeoutMs = 8000): Promise<T> {
   const res = await fetch(path, {
     ...init,
@@ -21,6 +28,7 @@ export async function api<T>(path: string, init: RequestInit = {}, timeoutMs = 8
   } catch {
     body = null;
   }
+  if (res.status === 401) onSignInNeeded();
   if (!res.ok) {
     const msg = body && typeof body === 'object' && 'error' in body ? String((body as { error: unknown }).error) : `HTTP ${res.status}`;
     throw new ApiError(msg, res.status, body);

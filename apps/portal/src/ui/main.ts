@@ -1,6 +1,6 @@
 import type { FiringAlert, Lang, LinkedService, LinksConfig, Notification, RunStarted, RunSummary, Scenario, Section, ServiceStatus } from '../shared/api.js';
 import { serviceLink } from '../shared/links.js';
-import { api, ApiError, every } from './api.js';
+import { api, ApiError, every, whenSignInNeeded } from './api.js';
 import { fill, h } from './dom.js';
 import { formatAgo, formatTime, initialLang, lang, pick, rememberLang, setLang, t, type Key } from './i18n.js';
 
@@ -28,6 +28,8 @@ const state = {
   runs: new Map<string, RunView>(),
   starting: new Set<string>(),
   startErrors: new Map<string, string>(),
+  /** The API answered 401: LAB_TOKEN is set and this browser has not signed in. */
+  signIn: false,
 };
 
 const root = {
@@ -37,6 +39,7 @@ const root = {
   inbox: document.getElementById('inbox') as HTMLElement,
   services: document.getElementById('services') as HTMLElement,
   guide: document.getElementById('guide') as HTMLElement,
+  signin: document.getElementById('signin') as HTMLElement,
   footer: document.getElementById('footer') as HTMLElement,
 };
 
@@ -97,6 +100,31 @@ function renderHeader(): void {
       h('a', { href: '#guide' }, t('nav.guide')),
     ),
   );
+}
+
+// ---------- sign-in ----------
+
+/** A plain form posting to /login: the server sets the session cookie and sends the browser back here. */
+function renderSignIn(): void {
+  root.signin.hidden = !state.signIn;
+  if (!state.signIn) return;
+  fill(
+    root.signin,
+    h('h2', {}, t('signin.title')),
+    h('p', {}, t('signin.lead')),
+    h('p', { class: 'small muted' }, t('signin.where')),
+    h(
+      'form',
+      { method: 'post', action: 'login', 'data-role': 'sign-in' },
+      h('label', {}, t('signin.label'), h('input', { type: 'password', name: 'token', required: true, autocomplete: 'current-password' })),
+      h('button', { type: 'submit', class: 'btn primary' }, t('signin.submit')),
+    ),
+  );
+}
+
+/** What a section shows instead of an error while the browser is not signed in. */
+function signInNeeded(): HTMLElement {
+  return h('p', { class: 'state', 'data-state': 'sign-in' }, t('signin.needed'));
 }
 
 // ---------- services ----------
@@ -173,7 +201,8 @@ function severityBadge(severity: string): HTMLElement | null {
 function renderFiring(): void {
   const f = state.firing;
   let body: HTMLElement;
-  if (f.kind === 'loading') body = h('p', { class: 'state' }, '…');
+  if (state.signIn) body = signInNeeded();
+  else if (f.kind === 'loading') body = h('p', { class: 'state' }, '…');
   else if (f.kind === 'not_configured') body = h('p', { class: 'state warn', 'data-state': 'not_configured' }, t('firing.not_configured'));
   else if (f.kind === 'error') body = h('p', { class: 'state error', 'data-state': 'error' }, `${t('firing.error')}: ${f.message}`);
   else if (f.alerts.length === 0) body = h('p', { class: 'state ok', 'data-state': 'none' }, t('firing.none'));
@@ -197,7 +226,8 @@ function renderFiring(): void {
 function renderInbox(): void {
   const box = state.inbox;
   let body: HTMLElement;
-  if (box.kind === 'loading') body = h('p', { class: 'state' }, '…');
+  if (state.signIn) body = signInNeeded();
+  else if (box.kind === 'loading') body = h('p', { class: 'state' }, '…');
   else if (box.kind === 'error') body = h('p', { class: 'state error' }, `${t('inbox.error')}: ${box.message}`);
   else if (box.items.length === 0) body = h('p', { class: 'state', 'data-state': 'empty' }, t('inbox.empty'));
   else
@@ -373,7 +403,8 @@ function scenarioCard(s: Scenario): HTMLElement {
 function renderScenarios(): void {
   const sc = state.scenarios;
   let body: HTMLElement;
-  if (sc.kind === 'loading') body = h('p', { class: 'state' }, t('scenarios.loading'));
+  if (state.signIn) body = signInNeeded();
+  else if (sc.kind === 'loading') body = h('p', { class: 'state' }, t('scenarios.loading'));
   else if (sc.kind === 'error') body = h('p', { class: 'state warn', 'data-state': 'unavailable' }, `${t('scenarios.unavailable')}: ${sc.message}`);
   else if (sc.items.length === 0) body = h('p', { class: 'state' }, t('scenarios.empty'));
   else body = h('div', { class: 'grid two' }, ...sc.items.map(scenarioCard));
@@ -419,6 +450,7 @@ function renderFooter(): void {
 
 function renderAll(): void {
   renderHeader();
+  renderSignIn();
   renderScenarios();
   renderFiring();
   renderInbox();
@@ -485,6 +517,12 @@ async function refreshRuns(): Promise<void> {
 }
 
 async function start(): Promise<void> {
+  whenSignInNeeded(() => {
+    if (state.signIn) return;
+    state.signIn = true;
+    renderAll();
+    root.signin.scrollIntoView({ block: 'start' });
+  });
   setLang(initialLang());
   loadRuns();
   renderAll();

@@ -32,6 +32,16 @@ export class UsersRepository {
     return rows[0];
   }
 
+  /** Replaces a user's password hash (a bcrypt hash rehashed as scrypt after a successful login). */
+  async updatePasswordHash(id: string, passwordHash: string, trace?: Context): Promise<void> {
+    await this.db.run({
+      operation: 'UPDATE',
+      table: 'users',
+      text: 'UPDATE users SET password_hash = $2 WHERE id = $1',
+      params: [id, passwordHash],
+    }, trace);
+  }
+
   async exists(id: string, trace?: Context): Promise<boolean> {
     const rows = await this.db.run({ operation: 'SELECT', table: 'users', text: 'SELECT 1 AS one FROM users WHERE id = $1', params: [id] }, trace);
     return rows.length > 0;

@@ -1,58 +1,56 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
+import { bearerToken, hostOriginCheck, requireBearer, sameSecret, type HostList } from '@o11y/platform';
 import type { FaultController } from '../faults/controller.js';
 import { FaultsBody, FaultsState } from '../faults/schema.js';
 import { ErrorBody } from './schemas.js';
 
 export interface FaultRoutesOptions {
   faults: FaultController;
-  adminToken?: string;
+  /** ADMIN_TOKEN: changing faults needs it, from any client, loopback included. */
+  adminToken?: string | undefined;
+  /** The lab's own names: /api/faults is control plane, so Host and Origin are checked on it. */
+  hosts: HostList;
 }
 
-export function isLoopback(address: string | undefined): boolean {
-  if (!address) return false;
-  return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
-}
+/** How to get an admin token, in the 403 when none is configured. */
+export const ADMIN_TOKEN_HINT =
+  'start the todo API with ADMIN_TOKEN=<a long random secret> (npm start generates one and prints it; with docker compose it is ADMIN_TOKEN in .env), ' +
+  'then send Authorization: Bearer <ADMIN_TOKEN> (Swagger: Authorize)';
 
-function sameSecret(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
+/**
+ * The fault API. Changing faults is an admin action and always needs ADMIN_TOKEN: without one
+ * configured nobody may change them, not even a loopback client (a local web page or a load
+ * generator run aimed at this URL would otherwise be enough). Reading the state stays open: the
+ * portal and dashboards show it. Host and Origin are checked on every method (DNS rebinding,
+ * cross-site requests); the rest of the API (tasks, login) stays open to any Host.
+ */
 export const faultRoutes: FastifyPluginAsyncTypebox<FaultRoutesOptions> = async (app, opts) => {
   const { faults, adminToken } = opts;
-  const describeAccess = adminToken ? 'Requires `Authorization: Bearer <ADMIN_TOKEN>`.' : 'Only from loopback clients (ADMIN_TOKEN is not set).';
-
+  const controlPlane = hostOriginCheck(opts.hosts);
+  const admin = requireBearer(adminToken, { variable: 'ADMIN_TOKEN', action: 'Changing faults', unsetHint: ADMIN_TOKEN_HINT });
+  const describeAccess = adminToken
+    ? 'Requires `Authorization: Bearer <ADMIN_TOKEN>` (Swagger: Authorize).'
+    : 'Refused: this todo API has no ADMIN_TOKEN configured, so nobody can change faults.';
+  // Both before the body is read: an unauthorised client learns nothing from validation errors.
+  const changing = [controlPlane, admin];
+  const security = [{ bearerAuth: [] }];
   const isAdmin = (request: FastifyRequest): boolean => {
-    const m = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '');
-    return Boolean(adminToken && m && sameSecret(m[1] as string, adminToken));
+    const given = bearerToken(request);
+    return Boolean(adminToken && given !== undefined && sameSecret(given, adminToken));
   };
-
-  // Changing faults is an admin action: with ADMIN_TOKEN it needs that token; without one it is
-  // allowed only from this machine, so an exposed lab cannot be slowed down by anyone who finds it.
-  // Reading the state stays open (the portal and dashboards show it), except hidden faults (drills),
-  // which only the admin token reveals.
-  const guard = async (request: FastifyRequest, reply: FastifyReply) => {
-    if (adminToken) {
-      if (!isAdmin(request)) {
-        return reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'Changing faults requires the admin token (Authorization: Bearer <ADMIN_TOKEN>)' });
-      }
-    } else if (!isLoopback(request.socket.remoteAddress)) {
-      return reply.code(403).send({ error: 'Faults can only be changed from localhost unless ADMIN_TOKEN is set' });
-    }
-  };
-  const who = (request: FastifyRequest) => (adminToken ? 'admin token' : `loopback ${request.socket.remoteAddress ?? ''}`);
+  // Only reachable with the admin token, which may hide a fault (drills).
+  const change = (request: FastifyRequest) => ({ by: 'admin token', log: request.log, canHide: true });
 
   app.get(
     '/api/faults',
     {
+      onRequest: controlPlane,
       schema: {
         tags: ['faults'],
         summary: 'Injected faults now (null = off)',
         description: 'Hidden faults (drills) show as null unless the request carries `Authorization: Bearer <ADMIN_TOKEN>`.',
-        response: { 200: FaultsState },
+        response: { 200: FaultsState, 403: ErrorBody },
       },
     },
     async (request) => faults.view(isAdmin(request)),
@@ -60,30 +58,30 @@ export const faultRoutes: FastifyPluginAsyncTypebox<FaultRoutesOptions> = async 
   app.put(
     '/api/faults',
     {
-      preHandler: guard,
+      onRequest: changing,
       schema: {
         tags: ['faults'],
         summary: 'Replace the whole fault state (omitted = off); see the todo API README for every fault kind',
         description: describeAccess,
-        security: adminToken ? [{ bearerAuth: [] }] : [],
+        security,
         body: FaultsBody,
         response: { 200: FaultsState, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody },
       },
     },
-    async (request) => faults.replace(request.body as FaultsBody, { by: who(request), log: request.log, canHide: Boolean(adminToken) }),
+    async (request) => faults.replace(request.body as FaultsBody, change(request)),
   );
   app.delete(
     '/api/faults',
     {
-      preHandler: guard,
+      onRequest: changing,
       schema: {
         tags: ['faults'],
         summary: 'Turn every fault off',
         description: describeAccess,
-        security: adminToken ? [{ bearerAuth: [] }] : [],
+        security,
         response: { 200: FaultsState, 401: ErrorBody, 403: ErrorBody },
       },
     },
-    async (request) => faults.replace({}, { by: who(request), log: request.log, canHide: Boolean(adminToken) }),
+    async (request) => faults.replace({}, change(request)),
   );
 };

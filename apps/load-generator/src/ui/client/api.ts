@@ -12,6 +12,13 @@ export class ApiError extends Error {
   }
 }
 
+let onSignInNeeded: () => void = () => {};
+
+/** Called whenever the API answers 401: the lab has a LAB_TOKEN and this browser has not signed in. */
+export function whenSignInNeeded(handler: () => void): void {
+  onSignInNeeded = handler;
+}
+
 async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
   const init: RequestInit = { method, headers: { accept: 'application/json' } };
   if (body !== undefined) {
@@ -24,6 +31,7 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
   } catch (err) {
     throw new ApiError(0, (err as Error).message);
   }
+  if (res.status === 401) onSignInNeeded();
   const text = await res.text();
   let data: unknown = undefined;
   try {

@@ -109,6 +109,11 @@ const en = {
   err_generic: 'Error: {msg}',
   err_fixFields: 'Fix the highlighted fields first',
   connectionLost: 'Live updates interrupted; reconnecting…',
+  signInTitle: 'Sign in to the lab',
+  signInLead: 'This lab is protected by an access token (LAB_TOKEN). Enter it once: the sign-in covers every service of this host.',
+  signInWhere: 'It is LAB_TOKEN in .env (docker compose), or in the sign-in link the portal prints when it starts.',
+  signInLabel: 'Access token',
+  signInSubmit: 'Sign in',
 };
 
 type Dict = typeof en;
@@ -219,6 +224,11 @@ const ru: Dict = {
   err_generic: 'Ошибка: {msg}',
   err_fixFields: 'Сначала исправьте выделенные поля',
   connectionLost: 'Обновления прервались; переподключение…',
+  signInTitle: 'Вход в лабораторию',
+  signInLead: 'Лаборатория защищена токеном доступа (LAB_TOKEN). Введите его один раз: вход действует для всех сервисов на этом хосте.',
+  signInWhere: 'Это LAB_TOKEN из .env (docker compose) или из ссылки для входа, которую портал печатает при запуске.',
+  signInLabel: 'Токен доступа',
+  signInSubmit: 'Войти',
 };
 
 const DICTS: Record<Lang, Dict> = { en, ru };

@@ -2,7 +2,7 @@
 import 'uplot/dist/uPlot.min.css';
 import './styles.css';
 import type { RunSummary, ScenarioInfo } from '../../api/wire.js';
-import { api, ApiError } from './api.js';
+import { api, ApiError, whenSignInNeeded } from './api.js';
 import { fmt, fmtMs, h, tx } from './dom.js';
 import { lang, onLang, pick, profileName, rerender, setLang, t, type Key } from './i18n.js';
 import { RunForm } from './form.js';
@@ -57,6 +57,34 @@ function shell(): HTMLElement {
       ),
     ),
   );
+}
+
+/**
+ * The API answered 401: a plain form posting the token to /login, above everything else. The
+ * server sets the session cookie and sends the browser back to the page, now signed in.
+ */
+function showSignIn(): void {
+  if (document.getElementById('sign-in')) return;
+  const panel = h(
+    'section',
+    { class: 'panel sign-in-panel', id: 'sign-in', 'aria-labelledby': 'sign-in-title' },
+    h('h2', { id: 'sign-in-title' }, tx('signInTitle')),
+    h('p', {}, tx('signInLead')),
+    h('p', { class: 'hint' }, tx('signInWhere')),
+    h(
+      'form',
+      { method: 'post', action: '/login', class: 'row wrap', 'data-role': 'sign-in' },
+      h(
+        'div',
+        { class: 'field' },
+        h('label', { for: 'sign-in-token' }, tx('signInLabel')),
+        h('input', { id: 'sign-in-token', type: 'password', name: 'token', required: true, autocomplete: 'current-password' }),
+      ),
+      h('button', { type: 'submit', class: 'primary' }, tx('signInSubmit')),
+    ),
+  );
+  document.querySelector('.page main')?.before(panel);
+  panel.scrollIntoView({ block: 'start' });
 }
 
 function openRun(id: string): void {
@@ -181,6 +209,7 @@ async function loadHistory(): Promise<void> {
 async function main(): Promise<void> {
   const root = document.getElementById('app');
   if (!root) return;
+  whenSignInNeeded(showSignIn);
   root.replaceChildren(shell());
   document.documentElement.lang = lang();
   onLang(() => {
