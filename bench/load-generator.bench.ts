@@ -10,7 +10,7 @@ import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { RunSummary } from '../apps/load-generator/dist/api/wire.js';
+import type { RunSummary } from '../apps/load-generator/dist/contract/schemas.js';
 import { freePort } from '../test/helpers/ports.js';
 import { stopChild, waitFor } from '../test/helpers/process.js';
 

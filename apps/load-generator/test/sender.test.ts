@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ErrorClass } from '../src/api/wire.js';
+import type { ErrorClass } from '../src/contract/schemas.js';
+import { prepareRequests } from '../src/contract/requests.js';
+import { RequestRuntime } from '../src/engine/render.js';
 import { MIN_CONNECTIONS, Sender } from '../src/engine/sender.js';
-import { prepareTarget } from '../src/engine/target.js';
 import { startTarget, type TargetServer } from './target-server.js';
 
 // How many connections the sender opens is what the target sees: a socket per momentary shortage
@@ -26,20 +27,22 @@ async function burst(count: number, busy: boolean): Promise<{ done: Done[]; conn
   const done: Done[] = [];
   let resolve = () => {};
   const all = new Promise<void>((r) => (resolve = r));
-  const sender = new Sender(prepareTarget({ url: `${target.url}/burst` }, ['127.0.0.1']), {
+  const [prepared] = prepareRequests({ target: { url: `${target.url}/burst` } });
+  const request = new RequestRuntime(0, prepared!, 'sender-test', () => -1);
+  const sender = new Sender(target.url, {
     timeoutMs: 10_000,
     connections: 1024,
     userAgent: 'sender-test',
     traceRatio: 0,
     now: () => performance.now(),
     busy: () => busy,
-    done: (status, error, _sentAt, _token, intendedMs) => {
+    done: ({ status, error, intendedMs }) => {
       done.push({ status, error, latencyMs: performance.now() - intendedMs });
       if (done.length === count) resolve();
     },
   });
   const start = performance.now();
-  for (let i = 0; i < count; i++) sender.send(undefined, start);
+  for (let i = 0; i < count; i++) sender.send(request, '/burst', undefined, undefined, undefined, start);
   await all;
   await sender.close();
   return { done, connections: target.connections - before };

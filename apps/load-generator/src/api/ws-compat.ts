@@ -1,6 +1,6 @@
 import websocket, { type WebSocket } from '@fastify/websocket';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
-import type { RunSummary } from './wire.js';
+import type { RunSummary } from '../contract/schemas.js';
 
 /**
  * The original load generator's WebSocket protocol, kept so scripts written for it keep working.

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parseDuration } from '@o11y/platform';
 import { readConfig } from '../config.js';
-import type { RunRequest, RunSummary, SeriesPoint } from '../api/wire.js';
+import type { RunRequest, RunSummary, SeriesPoint } from '../contract/schemas.js';
 import { Run } from '../engine/run.js';
 import { validateRunRequest } from '../engine/validate.js';
 import { InputError } from '../errors.js';

@@ -1,6 +1,6 @@
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { RunSummary, SeriesPoint } from '../api/wire.js';
+import { DEFAULT_REQUEST_NAME, type RunSummary, type SeriesPoint } from '../contract/schemas.js';
 
 export interface StoredRun {
   summary: RunSummary;
@@ -8,6 +8,17 @@ export interface StoredRun {
 }
 
 export const KEEP_RUNS = 50;
+
+/** A run saved before runs had a mix: its one target becomes the request "default", its points get `requests`. */
+function upgrade(run: StoredRun): StoredRun {
+  const s = run.summary as Partial<RunSummary> & RunSummary;
+  s.redrawn ??= 0;
+  s.requests ??= {
+    [DEFAULT_REQUEST_NAME]: { method: s.target.method, url: s.target.url, weight: 1, sent: s.sent, ok: s.ok, failed: s.failed, dropped: s.dropped, latency: s.latency, status_codes: s.status_codes, errors: s.errors },
+  };
+  for (const p of run.points) p.requests ??= { [DEFAULT_REQUEST_NAME]: { sent: p.sent, ok: p.ok, failed: p.failed, dropped: p.dropped, p50_ms: p.p50_ms, p99_ms: p.p99_ms } };
+  return run;
+}
 
 /** Finished runs on disk (`DATA_DIR/runs/<id>.json`): the newest 50 survive a restart. */
 export class RunStore {
@@ -23,7 +34,7 @@ export class RunStore {
     for (const f of await readdir(this.dir)) {
       if (!f.endsWith('.json')) continue;
       try {
-        runs.push(JSON.parse(await readFile(join(this.dir, f), 'utf8')) as StoredRun);
+        runs.push(upgrade(JSON.parse(await readFile(join(this.dir, f), 'utf8')) as StoredRun));
       } catch {
         // A half-written or foreign file is skipped, not fatal.
       }

@@ -1,4 +1,4 @@
-import type { ProfileInfo, ProfileOptionInfo } from '../api/wire.js';
+import type { ProfileInfo, ProfileOptionInfo } from '../contract/schemas.js';
 
 /** One option a profile accepts (period, width, ramp, …): what `GET /api/profiles` lists, plus its bounds. */
 export interface OptionSpec extends ProfileOptionInfo {

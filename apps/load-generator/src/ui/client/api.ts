@@ -1,5 +1,5 @@
 // The load generator's HTTP API, as the page uses it. The page has no other way to start or watch runs.
-import type { AlertName, AuthInput, ProfileInfo, RunRequest, RunSummary, ScenarioInfo, SeriesPoint } from '../../api/wire.js';
+import type { AlertName, AuthInput, ProfileInfo, RunRequest, RunSummary, ScenarioInfo, SeriesPoint } from '../../contract/schemas.js';
 
 /** An HTTP error from the API: status plus its JSON `{error, field}`. */
 export class ApiError extends Error {

@@ -1,6 +1,6 @@
 // uPlot charts of a run's per-second series and of a profile's planned rate.
 import uPlot from 'uplot';
-import type { ErrorClass, SeriesPoint } from '../../api/wire.js';
+import type { ErrorClass, SeriesPoint } from '../../contract/schemas.js';
 
 const COLORS = {
   target: '#8b949e',

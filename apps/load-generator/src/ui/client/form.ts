@@ -1,7 +1,7 @@
 // The "new run" form: target, headers, body, load, profile (with options and stages), preview,
 // authorization helper, advanced settings. Everything is checked as you type; the server's 400/403/429
 // answers are shown next to the field they concern.
-import type { ProfileInfo, RunRequest } from '../../api/wire.js';
+import type { ProfileInfo, RunRequest } from '../../contract/schemas.js';
 import { api, ApiError } from './api.js';
 import { PreviewChart } from './charts.js';
 import { byId, fmt, h, tAttr, tx } from './dom.js';

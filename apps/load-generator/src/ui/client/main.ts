@@ -1,7 +1,7 @@
 // The load generator's page: form, live run, scenarios, history; `#/runs/<id>` opens a run.
 import 'uplot/dist/uPlot.min.css';
 import './styles.css';
-import type { RunSummary, ScenarioInfo } from '../../api/wire.js';
+import type { RunSummary, ScenarioInfo } from '../../contract/schemas.js';
 import { api, ApiError } from './api.js';
 import { fmt, fmtMs, h, tx } from './dom.js';
 import { lang, onLang, pick, profileName, rerender, setLang, t, type Key } from './i18n.js';

@@ -1,5 +1,5 @@
 // One run: counters (the original's five and more), live charts over SSE, the final summary, the report.
-import type { Percentiles, RunSummary, ScenarioInfo, SeriesPoint } from '../../api/wire.js';
+import type { Percentiles, RunSummary, ScenarioInfo, SeriesPoint } from '../../contract/schemas.js';
 import { api, ApiError } from './api.js';
 import { RunCharts } from './charts.js';
 import { fmt, fmtMs, h, tx } from './dom.js';
