@@ -274,8 +274,8 @@ describe('profiles, scenarios, metrics, OpenAPI', () => {
     ]) {
       expect(text, name).toContain(name);
     }
-    expect(text).toMatch(/loadgen_requests_total\{profile="spiky",method="GET",status_class="2xx"\} \d+/);
-    expect(text).toContain('loadgen_response_latency_seconds_bucket{le="0.5",profile="spiky",method="GET"}');
+    expect(text).toMatch(/loadgen_requests_total\{profile="spiky",method="GET",status_class="2xx",request="default"\} \d+/);
+    expect(text).toContain('loadgen_response_latency_seconds_bucket{le="0.5",profile="spiky",method="GET",request="default"}');
     expect(text).not.toContain('secret=1');
     expect(text).not.toContain(id);
     const om = await app.inject({ url: '/metrics', headers: { accept: 'application/openmetrics-text' } });

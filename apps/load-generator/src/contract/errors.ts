@@ -7,8 +7,20 @@ export class InputError extends Error {
     readonly field: string | undefined,
     message: string,
     readonly statusCode = 400,
+    /** What went wrong, for the page to say in its language (the message is English). */
+    readonly reason?: Reason,
   ) {
     super(message);
     this.name = 'InputError';
   }
 }
+
+/** The kinds of bad input the page words itself; anything else shows the message. */
+export type Reason =
+  | { code: 'header_line'; line: number }
+  | { code: 'header_name' }
+  | { code: 'header_value' }
+  | { code: 'header_forbidden'; name: string }
+  | { code: 'duration' }
+  | { code: 'url' }
+  | { code: 'required' };

@@ -14,7 +14,7 @@ export function parseHeaderLines(text: string, field = 'target.headers', where =
     const trimmed = line.trim();
     if (trimmed === '' || trimmed.startsWith('#')) return;
     const colon = line.indexOf(':');
-    if (colon <= 0) throw new InputError(field, `${where}: line ${i + 1} is not "Name: value": ${JSON.stringify(line.slice(0, 80))}`);
+    if (colon <= 0) throw new InputError(field, `${where}: line ${i + 1} is not "Name: value": ${JSON.stringify(line.slice(0, 80))}`, 400, { code: 'header_line', line: i + 1 });
     out.push([line.slice(0, colon).trim(), line.slice(colon + 1).trim()]);
   });
   return out;
@@ -23,13 +23,13 @@ export function parseHeaderLines(text: string, field = 'target.headers', where =
 /** Checks one header: an RFC 9110 token name, no CR, LF or NUL anywhere (no header injection), not one the client owns. */
 export function checkHeader(name: string, value: unknown, field = 'target.headers', where = field): string {
   if (name === '' || /[\r\n\0]/.test(name) || !TOKEN.test(name)) {
-    throw new InputError(field, `${where}: invalid header name ${JSON.stringify(name)} (letters, digits and !#$%&'*+-.^_\`|~ only; no spaces, CR/LF or separators)`);
+    throw new InputError(field, `${where}: invalid header name ${JSON.stringify(name)} (letters, digits and !#$%&'*+-.^_\`|~ only; no spaces, CR/LF or separators)`, 400, { code: 'header_name' });
   }
   if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
-    throw new InputError(field, `${where}: the value of "${name}" must be a string`);
+    throw new InputError(field, `${where}: the value of "${name}" must be a string`, 400, { code: 'header_value' });
   }
   const text = String(value);
-  if (/[\r\n\0]/.test(text)) throw new InputError(field, `${where}: the value of "${name}" contains CR, LF or NUL`);
-  if (FORBIDDEN_HEADERS.has(name.toLowerCase())) throw new InputError(field, `${where}: "${name}" is managed by the load generator and cannot be set`);
+  if (/[\r\n\0]/.test(text)) throw new InputError(field, `${where}: the value of "${name}" contains CR, LF or NUL`, 400, { code: 'header_value' });
+  if (FORBIDDEN_HEADERS.has(name.toLowerCase())) throw new InputError(field, `${where}: "${name}" is managed by the load generator and cannot be set`, 400, { code: 'header_forbidden', name });
   return text;
 }

@@ -6,7 +6,7 @@
  */
 import { InputError } from './errors.js';
 import { checkHeader, parseHeaderLines } from './headers.js';
-import { DEFAULT_REQUEST_NAME, MAX_REQUESTS, METHODS, type Method } from './schemas.js';
+import { DEFAULT_REQUEST_NAME, MAX_REQUESTS, METHODS, type Method } from './constants.js';
 import { CAPTURE_NAME_RE, escapeValue, isTemplate, parseTemplate, sampleText, TEMPLATE_KEYWORDS, templateNeeds, type Template, type TemplatePart } from './templates.js';
 import { parseRequestUrl } from './urls.js';
 

@@ -5,6 +5,9 @@
  * page import it. Field names are snake_case like every JSON body of the platform.
  */
 import { Type, type Static } from '@sinclair/typebox';
+import { MAX_REQUESTS } from './constants.js';
+
+export * from './constants.js';
 
 const Loose = { additionalProperties: true };
 
@@ -12,19 +15,8 @@ const I18nSchema = Type.Object({ ru: Type.String(), en: Type.String() });
 /** Bilingual text: the UI speaks Russian and English. */
 export type I18n = Static<typeof I18nSchema>;
 
-/** Transport error classes, counted apart from HTTP status codes. */
-export const ERROR_CLASSES = ['timeout', 'refused', 'reset', 'dns', 'other'] as const;
-export type ErrorClass = (typeof ERROR_CLASSES)[number];
 const ErrorsSchema = Type.Object({ timeout: Type.Number(), refused: Type.Number(), reset: Type.Number(), dns: Type.Number(), other: Type.Number() });
 export type ErrorCounts = Static<typeof ErrorsSchema>;
-
-export const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'] as const;
-export type Method = (typeof METHODS)[number];
-
-/** Requests in one run's mix. */
-export const MAX_REQUESTS = 20;
-/** The name a run posted with `target` gives its one request. */
-export const DEFAULT_REQUEST_NAME = 'default';
 
 export const ErrorSchema = Type.Object({ error: Type.String(), field: Type.Optional(Type.String()) }, { ...Loose, description: 'Every error: a message and, for bad input, the field it is about' });
 

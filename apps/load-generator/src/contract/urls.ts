@@ -3,14 +3,14 @@ import { parseTemplate, type Template, type TemplatePart } from './templates.js'
 
 /** An absolute http(s) URL without credentials; InputError naming the field otherwise. */
 export function parseHttpUrl(text: unknown, field: string, where = field): URL {
-  if (typeof text !== 'string' || text.trim() === '') throw new InputError(field, `${where} is required`);
+  if (typeof text !== 'string' || text.trim() === '') throw new InputError(field, `${where} is required`, 400, { code: 'required' });
   let url: URL;
   try {
     url = new URL(text.trim());
   } catch {
-    throw new InputError(field, `${where} is not a valid URL: ${JSON.stringify(text.slice(0, 200))}`);
+    throw new InputError(field, `${where} is not a valid URL: ${JSON.stringify(text.slice(0, 200))}`, 400, { code: 'url' });
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InputError(field, `${where} must be an http:// or https:// URL`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InputError(field, `${where} must be an http:// or https:// URL`, 400, { code: 'url' });
   if (url.username || url.password) throw new InputError(field, `${where} must not carry credentials; use headers or auth`);
   return url;
 }

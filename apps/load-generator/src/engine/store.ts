@@ -1,6 +1,6 @@
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DEFAULT_REQUEST_NAME, type RunSummary, type SeriesPoint } from '../contract/schemas.js';
+import { DEFAULT_REQUEST_NAME, type ErrorCounts, type Percentiles, type RunSummary, type SeriesPoint } from '../contract/schemas.js';
 
 export interface StoredRun {
   summary: RunSummary;
@@ -11,12 +11,13 @@ export const KEEP_RUNS = 50;
 
 /** A run saved before runs had a mix: its one target becomes the request "default", its points get `requests`. */
 function upgrade(run: StoredRun): StoredRun {
-  const s = run.summary as Partial<RunSummary> & RunSummary;
+  const s = run.summary as Partial<RunSummary> & Pick<RunSummary, 'id' | 'started_at'>;
   s.redrawn ??= 0;
-  s.requests ??= {
-    [DEFAULT_REQUEST_NAME]: { method: s.target.method, url: s.target.url, weight: 1, sent: s.sent, ok: s.ok, failed: s.failed, dropped: s.dropped, latency: s.latency, status_codes: s.status_codes, errors: s.errors },
-  };
-  for (const p of run.points) p.requests ??= { [DEFAULT_REQUEST_NAME]: { sent: p.sent, ok: p.ok, failed: p.failed, dropped: p.dropped, p50_ms: p.p50_ms, p99_ms: p.p99_ms } };
+  if (!s.requests && s.target) {
+    const { method, url } = s.target;
+    s.requests = { [DEFAULT_REQUEST_NAME]: { method, url, weight: 1, sent: s.sent ?? 0, ok: s.ok ?? 0, failed: s.failed ?? 0, dropped: s.dropped ?? 0, latency: s.latency as Percentiles, status_codes: s.status_codes ?? {}, errors: s.errors as ErrorCounts } };
+  }
+  for (const p of run.points ?? []) p.requests ??= { [DEFAULT_REQUEST_NAME]: { sent: p.sent, ok: p.ok, failed: p.failed, dropped: p.dropped, p50_ms: p.p50_ms, p99_ms: p.p99_ms } };
   return run;
 }
 
