@@ -7,7 +7,7 @@
 import { InputError } from './errors.js';
 import { checkHeader, parseHeaderLines } from './headers.js';
 import { DEFAULT_REQUEST_NAME, MAX_REQUESTS, METHODS, type Method } from './constants.js';
-import { CAPTURE_NAME_RE, escapeValue, isTemplate, parseTemplate, sampleText, TEMPLATE_KEYWORDS, templateNeeds, type Template, type TemplatePart } from './templates.js';
+import { CAPTURE_NAME_RE, escapeValue, isTemplate, mergeLiterals, parseTemplate, sampleText, TEMPLATE_KEYWORDS, templateNeeds, type Template, type TemplatePart } from './templates.js';
 import { parseRequestUrl } from './urls.js';
 
 /** A value captured from a 2xx JSON response: `path` is the dot path split at the dots. */
@@ -152,7 +152,7 @@ function jsonBody(value: unknown, known: ReadonlySet<string>, field: string, w: 
     last = hit.index + hit[0].length;
   }
   parts.push(marked.slice(last));
-  return { parts: parts.filter((p) => p !== ''), escape: 'json' };
+  return { parts: mergeLiterals(parts), escape: 'json' };
 }
 
 function bodyOf(e: Entry, method: Method, headers: Array<[string, string | Template]>, known: ReadonlySet<string>): string | Template | undefined {

@@ -109,6 +109,17 @@ export function parseTemplate(text: string, known: ReadonlySet<string>, field: s
   return parts;
 }
 
+/** Joins neighbouring literal parts (fewer pieces to concatenate per request). */
+export function mergeLiterals(parts: TemplatePart[]): TemplatePart[] {
+  const out: TemplatePart[] = [];
+  for (const p of parts) {
+    const last = out[out.length - 1];
+    if (typeof p === 'string' && typeof last === 'string') out[out.length - 1] = last + p;
+    else if (p !== '') out.push(p);
+  }
+  return out;
+}
+
 /** How many values of each captured name one expansion consumes: every `take`, plus one when it is also read. */
 export function templateNeeds(templates: Array<string | Template | undefined>): Map<string, number> {
   const takes = new Map<string, number>();
