@@ -54,7 +54,7 @@ describe('mix editor', () => {
     await page.locator('#req-name-2').waitFor();
     // The first request got a name to edit, the new one is focused.
     expect(await page.inputValue('#req-name')).toBe('request_1');
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe('req-name-2');
+    expect(await page.evaluate('document.activeElement && document.activeElement.id')).toBe('req-name-2');
     await page.fill('#req-name', 'alpha');
     await page.fill('#req-weight', '75');
     await page.fill('#req-name-2', 'beta');
