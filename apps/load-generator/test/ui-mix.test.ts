@@ -1,44 +1,16 @@
 // The mix editor and the per-request breakdown in Debian's Chromium, against the real engine; and the
 // page and the server agreeing on the same inputs (they run the same checks).
 import type { Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, screenshotPath, type Browser } from '../../../test/helpers/browser.js';
-import { buildUi, startLoadgen, startTarget, type Loadgen, type Target } from './ui-helpers.js';
+import { describe, expect, it } from 'vitest';
+import { screenshotPath } from '../../../test/helpers/browser.js';
+import { usePage } from './ui-helpers.js';
 
-let target: Target;
-let lg: Loadgen;
-let browser: Browser;
-const pageErrors: string[] = [];
+const ui = usePage();
 
-beforeAll(async () => {
-  buildUi();
-  target = await startTarget();
-  lg = await startLoadgen(target.url);
-  browser = await launchBrowser({ locale: 'en-US' });
-});
-
-afterAll(async () => {
-  await browser?.close();
-  if (lg) {
-    const runs = (await (await fetch(`${lg.url}/api/runs`)).json()) as Array<{ id: string; state: string }>;
-    for (const r of runs.filter((x) => x.state === 'running')) await fetch(`${lg.url}/api/runs/${r.id}/stop`, { method: 'POST' });
-    await lg.close();
-  }
-  await target?.close();
-});
-
-afterEach(() => {
-  expect(pageErrors.splice(0)).toEqual([]);
-});
-
-async function openPage(width = 1360, height = 900): Promise<Page> {
-  const page = await browser.context.newPage();
-  await page.setViewportSize({ width, height });
-  page.on('pageerror', (err) => pageErrors.push(err.message));
-  await page.goto(`${lg.url}/`);
-  await page.locator('#profile option').first().waitFor({ state: 'attached' });
+/** A page whose presets arrived too. */
+async function openPage(width?: number, height?: number): Promise<Page> {
+  const page = await ui.openPage(width, height);
   await page.locator('#preset option[value="todo-journey"]').waitFor({ state: 'attached' });
-  await page.locator('#preview-chart canvas').waitFor();
   return page;
 }
 
@@ -49,7 +21,7 @@ describe('mix editor', () => {
     const page = await openPage();
     // One request: the single-target form, no name or weight.
     expect(await page.locator('#req-name').count()).toBe(0);
-    await page.fill('#url', `${target.url}/ui-mix/a`);
+    await page.fill('#url', `${ui.target.url}/ui-mix/a`);
     await page.click('#add-request');
     await page.locator('#req-name-2').waitFor();
     // The first request got a name to edit, the new one is focused.
@@ -59,7 +31,7 @@ describe('mix editor', () => {
     await page.fill('#req-weight', '75');
     await page.fill('#req-name-2', 'beta');
     await page.fill('#req-weight-2', '25');
-    await page.fill('#url-2', `${target.url}/ui-mix/b?n={{seq}}`);
+    await page.fill('#url-2', `${ui.target.url}/ui-mix/b?n={{seq}}`);
     await expect.poll(() => text(page, '#req-share')).toMatch(/^75\s*%$/);
     expect(await text(page, '#req-share-2')).toMatch(/^25\s*%$/);
     await page.fill('#rate', '40');
@@ -72,8 +44,8 @@ describe('mix editor', () => {
     await page.click('#start');
     await expect.poll(() => text(page, '#run-state'), { timeout: 15_000 }).toBe('finished');
     await page.locator('#run-requests').waitFor();
-    const a = target.count('/ui-mix/a');
-    const b = target.requests.filter((r) => r.url.startsWith('/ui-mix/b?n=')).length;
+    const a = ui.target.count('/ui-mix/a');
+    const b = ui.target.requests.filter((r) => r.url.startsWith('/ui-mix/b?n=')).length;
     expect(a + b).toBe(120);
     expect(a).toBeGreaterThan(b);
     // The table says what the target saw, request by request; a fifth chart plots each one's p99.
@@ -88,7 +60,7 @@ describe('mix editor', () => {
     // Removing a request leaves the single-target form again.
     await page.click('#remove-request-2');
     expect(await page.locator('#req-name').count()).toBe(0);
-    expect(await page.inputValue('#url')).toBe(`${target.url}/ui-mix/a`);
+    expect(await page.inputValue('#url')).toBe(`${ui.target.url}/ui-mix/a`);
     await page.close();
   }, 60_000);
 
@@ -100,8 +72,8 @@ describe('mix editor', () => {
     expect(names).toEqual(['list', 'create', 'finish', 'delete']);
     expect(await page.inputValue('#req-weight')).toBe('60');
     expect(await page.inputValue('#method-2')).toBe('POST');
-    expect(await page.inputValue('#url-3')).toBe(`${target.url}/api/tasks/{{task_id}}`);
-    expect(await page.inputValue('#url-4')).toBe(`${target.url}/api/tasks/{{take task_id}}`);
+    expect(await page.inputValue('#url-3')).toBe(`${ui.target.url}/api/tasks/{{task_id}}`);
+    expect(await page.inputValue('#url-4')).toBe(`${ui.target.url}/api/tasks/{{take task_id}}`);
     expect(await page.locator('#captures-2 .c-name').inputValue()).toBe('task_id');
     expect(await page.locator('#captures-2 .c-path').inputValue()).toBe('id');
     expect(JSON.parse(await page.inputValue('#body-2'))).toEqual({ title: 'task {{seq}}', status: 'pending' });
@@ -109,7 +81,7 @@ describe('mix editor', () => {
     expect(await page.inputValue('#duration')).toBe('2m');
     expect(await page.inputValue('#profile')).toBe('wave');
     expect(await page.isChecked('#auto-login')).toBe(true);
-    expect(await page.inputValue('#login-url')).toBe(`${target.url}/api/login`);
+    expect(await page.inputValue('#login-url')).toBe(`${ui.target.url}/api/login`);
     await expect.poll(() => page.locator('#mix-preview tbody tr').count()).toBe(4);
     // A capture renamed: the requests that use the old name are refused where they use it.
     await page.locator('#captures-2 .c-name').fill('tid');
@@ -136,7 +108,7 @@ describe('mix editor', () => {
 
   it('shows the server\'s refusal under the request it names', async () => {
     const page = await openPage();
-    await page.fill('#url', `${target.url}/ok`);
+    await page.fill('#url', `${ui.target.url}/ok`);
     await page.click('#add-request');
     await page.fill('#url-2', 'http://example.invalid/x');
     await page.fill('#duration', '2');
@@ -171,9 +143,9 @@ describe('the page and the server agree', () => {
 
   /** The server's verdict: max_in_flight 0 is refused after every field here is checked, so no run starts. */
   async function serverAccepts(kind: Kind, value: string): Promise<boolean> {
-    const url = kind === 'url' ? (value.startsWith('http') ? value : `${target.url}${value}`) : `${target.url}/agree`;
+    const url = kind === 'url' ? (value.startsWith('http') ? value : `${ui.target.url}${value}`) : `${ui.target.url}/agree`;
     const body = { target: { url, ...(kind === 'headers' ? { headers: value } : {}) }, rate: 1, duration: kind === 'duration' ? value : 1, max_in_flight: 0 };
-    const res = await fetch(`${lg.url}/api/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(`${ui.lg.url}/api/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     const json = (await res.json()) as { field?: string };
     expect(res.status, `${kind} ${value}`).toBe(400);
     return json.field !== { duration: 'duration', headers: 'target.headers', url: 'target.url' }[kind];
@@ -182,7 +154,7 @@ describe('the page and the server agree', () => {
   async function pageAccepts(page: Page, kind: Kind, value: string): Promise<boolean> {
     if (kind === 'duration') await page.fill('#duration', value);
     else if (kind === 'headers') await page.fill('#headers-text', value);
-    else await page.fill('#url', value.startsWith('http') ? value : `${target.url}${value}`);
+    else await page.fill('#url', value.startsWith('http') ? value : `${ui.target.url}${value}`);
     return page.locator(`#err-${kind}`).isHidden();
   }
 

@@ -1,7 +1,7 @@
-import { ERROR_CLASSES, type ErrorCounts, type Percentiles, type RequestPoint, type RequestStats, type SeriesPoint } from '../contract/schemas.js';
+import type { Percentiles, RequestPoint, RequestStats, SeriesPoint } from '../contract/schemas.js';
 import type { PreparedRequest } from '../contract/requests.js';
 import type { RateCurve } from '../profiles/types.js';
-import { emptyErrors, newHistogram, pctMs, type Histogram, type RequestWindow, type WindowStats } from './stats.js';
+import { mergeRequestWindow, newHistogram, newRequestWindow, pctMs, type Histogram, type RequestWindow, type WindowStats } from './stats.js';
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
@@ -9,35 +9,14 @@ export function percentiles(h: Histogram): Percentiles {
   return { p50: pctMs(h, 50), p90: pctMs(h, 90), p95: pctMs(h, 95), p99: pctMs(h, 99), p999: pctMs(h, 99.9), max: h.totalCount ? Math.round(h.maxValue) / 1000 : 0 };
 }
 
-interface Counted {
-  sent: number;
-  ok: number;
-  failed: number;
-  dropped: number;
-  status: Record<string, number>;
-  errors: ErrorCounts;
-  latency: Histogram;
-}
-
-const counted = (): Counted => ({ sent: 0, ok: 0, failed: 0, dropped: 0, status: {}, errors: emptyErrors(), latency: newHistogram() });
-
-function addInto(into: Counted, w: Pick<RequestWindow, 'sent' | 'ok' | 'failed' | 'dropped' | 'status' | 'errors' | 'latency'>): void {
-  into.sent += w.sent;
-  into.ok += w.ok;
-  into.failed += w.failed;
-  into.dropped += w.dropped;
-  for (const [code, n] of Object.entries(w.status)) into.status[code] = (into.status[code] ?? 0) + n;
-  for (const e of ERROR_CLASSES) into.errors[e] += w.errors[e];
-  if (w.latency.totalCount) into.latency.add(w.latency);
-}
-
 /**
  * A run's totals, per run and per request, from its merged seconds: each window becomes a series
  * point and is added to the totals (counts add, HDR histograms merge exactly).
  */
 export class RunTotals {
-  readonly run = counted();
-  readonly requests: Counted[];
+  /** Counts, codes, errors and latency of the run, and of each request (the windows' own shape). */
+  readonly run = newRequestWindow();
+  readonly requests: RequestWindow[];
   redrawn = 0;
   readonly service = newHistogram();
   readonly lag = newHistogram();
@@ -47,7 +26,7 @@ export class RunTotals {
   constructor(
     private readonly spec: { requests: readonly PreparedRequest[]; curve: RateCurve; duration: number },
   ) {
-    this.requests = spec.requests.map(counted);
+    this.requests = spec.requests.map(newRequestWindow);
   }
 
   /** Adds a merged window and returns its point of the series. */
@@ -57,7 +36,7 @@ export class RunTotals {
     const a = Math.min(w.index, T);
     const b = Math.min(w.index + 1, T);
     const expected = b > a ? c.integral(b) - c.integral(a) : 0;
-    addInto(this.run, w);
+    mergeRequestWindow(this.run, w);
     this.redrawn += w.redrawn;
     if (w.service.totalCount) this.service.add(w.service);
     if (w.lag.totalCount) this.lag.add(w.lag);
@@ -65,7 +44,7 @@ export class RunTotals {
     const requests: Record<string, RequestPoint> = {};
     w.requests.forEach((r, i) => {
       const into = this.requests[i];
-      if (into) addInto(into, r);
+      if (into) mergeRequestWindow(into, r);
       const name = this.spec.requests[i]?.name ?? String(i);
       requests[name] = { sent: r.sent, ok: r.ok, failed: r.failed, dropped: r.dropped, p50_ms: pctMs(r.latency, 50), p99_ms: pctMs(r.latency, 99) };
     });
@@ -93,7 +72,7 @@ export class RunTotals {
   requestStats(): Record<string, RequestStats> {
     const out: Record<string, RequestStats> = {};
     this.spec.requests.forEach((r, i) => {
-      const t = this.requests[i] as Counted;
+      const t = this.requests[i] as RequestWindow;
       out[r.name] = {
         method: r.method,
         url: r.url,

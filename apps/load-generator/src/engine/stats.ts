@@ -91,7 +91,7 @@ export interface RequestWindow {
   promService: BucketCounts;
 }
 
-function newRequestWindow(): RequestWindow {
+export function newRequestWindow(): RequestWindow {
   return { sent: 0, ok: 0, failed: 0, dropped: 0, status: {}, errors: emptyErrors(), latency: newHistogram(), promLatency: new BucketCounts(LATENCY_BUCKETS), promService: new BucketCounts(LATENCY_BUCKETS) };
 }
 
@@ -104,7 +104,8 @@ function resetRequestWindow(r: RequestWindow): void {
   r.promService.reset();
 }
 
-function mergeRequestWindow(a: RequestWindow, b: RequestWindow): void {
+/** Adds the counts, codes, errors and latencies of `b` into `a` (a request's or a whole window's). */
+export function mergeRequestWindow(a: RequestWindow, b: RequestWindow): void {
   a.sent += b.sent;
   a.ok += b.ok;
   a.failed += b.failed;
@@ -123,61 +124,40 @@ function mergeRequestWindow(a: RequestWindow, b: RequestWindow): void {
  * their sum, folded in when the window closes (foldRequests), so the hot path records once. Lag
  * and service latency are recorded for the run only (the summary has them per run).
  */
-export interface WindowStats {
+export interface WindowStats extends RequestWindow {
   index: number;
   /** Window length in seconds (< 1 for the last, partial one). */
   length: number;
-  sent: number;
-  ok: number;
-  failed: number;
-  dropped: number;
   /** Arrivals whose first draw could not run (a pool was empty) and were drawn again. */
   redrawn: number;
   inFlight: number;
-  status: Record<string, number>;
-  errors: ErrorCounts;
-  latency: Histogram;
   service: Histogram;
   lag: Histogram;
-  promLatency: BucketCounts;
-  promService: BucketCounts;
   promLag: BucketCounts;
   requests: RequestWindow[];
 }
 
 export function newWindow(index: number, requestCount: number): WindowStats {
   return {
+    ...newRequestWindow(),
     index,
     length: 1,
-    sent: 0,
-    ok: 0,
-    failed: 0,
-    dropped: 0,
     redrawn: 0,
     inFlight: 0,
-    status: {},
-    errors: emptyErrors(),
-    latency: newHistogram(),
     service: newHistogram(),
     lag: newHistogram(),
-    promLatency: new BucketCounts(LATENCY_BUCKETS),
-    promService: new BucketCounts(LATENCY_BUCKETS),
     promLag: new BucketCounts(LAG_BUCKETS),
     requests: Array.from({ length: requestCount }, newRequestWindow),
   };
 }
 
 export function resetWindow(w: WindowStats, index: number): WindowStats {
+  resetRequestWindow(w);
   w.index = index;
   w.length = 1;
-  w.sent = w.ok = w.failed = w.dropped = w.redrawn = w.inFlight = 0;
-  w.status = {};
-  w.errors = emptyErrors();
-  w.latency.reset();
+  w.redrawn = w.inFlight = 0;
   w.service.reset();
   w.lag.reset();
-  w.promLatency.reset();
-  w.promService.reset();
   w.promLag.reset();
   for (const r of w.requests) resetRequestWindow(r);
   return w;
@@ -185,17 +165,7 @@ export function resetWindow(w: WindowStats, index: number): WindowStats {
 
 /** Sums the requests' counts, codes, errors and latencies into the run-level fields (once, when the window closes). */
 export function foldRequests(w: WindowStats): void {
-  for (const r of w.requests) {
-    w.sent += r.sent;
-    w.ok += r.ok;
-    w.failed += r.failed;
-    w.dropped += r.dropped;
-    addCounts(w.status, r.status);
-    addErrors(w.errors, r.errors);
-    if (r.latency.totalCount) w.latency.add(r.latency);
-    w.promLatency.add(r.promLatency);
-    w.promService.add(r.promService);
-  }
+  for (const r of w.requests) mergeRequestWindow(w, r);
 }
 
 /** Anything happened in the window (before foldRequests). */
@@ -205,21 +175,13 @@ export function windowActive(w: WindowStats): boolean {
 
 /** Adds `b` into `a` (folded windows of disjoint shards): counts, codes, errors, histograms; in-flight is summed. */
 export function mergeWindow(a: WindowStats, b: WindowStats): void {
-  a.sent += b.sent;
-  a.ok += b.ok;
-  a.failed += b.failed;
-  a.dropped += b.dropped;
+  mergeRequestWindow(a, b);
   a.redrawn += b.redrawn;
   a.inFlight += b.inFlight;
   a.length = Math.max(a.length, b.length);
-  addCounts(a.status, b.status);
-  addErrors(a.errors, b.errors);
   // Adding an empty HDR histogram still walks its counts: skip those.
-  if (b.latency.totalCount) a.latency.add(b.latency);
   if (b.service.totalCount) a.service.add(b.service);
   if (b.lag.totalCount) a.lag.add(b.lag);
-  a.promLatency.add(b.promLatency);
-  a.promService.add(b.promService);
   a.promLag.add(b.promLag);
   b.requests.forEach((r, i) => {
     const into = a.requests[i];
@@ -268,35 +230,29 @@ export function toWire(w: WindowStats): WireWindow {
   };
 }
 
+/** A request window from its wire form (counts as they are, histograms decoded). */
+function requestFromWire(r: WireRequestWindow): RequestWindow {
+  const out = newRequestWindow();
+  mergeRequestWindow(out, { ...r, latency: decodeHistogram(r.latency), promLatency: bucketsOf(LATENCY_BUCKETS, r.promLatency), promService: bucketsOf(LATENCY_BUCKETS, r.promService) });
+  return out;
+}
+
+function bucketsOf(bounds: readonly number[], wire: WireBuckets): BucketCounts {
+  const b = new BucketCounts(bounds);
+  b.add(wire);
+  return b;
+}
+
 export function fromWire(w: WireWindow): WindowStats {
-  const out = newWindow(w.index, w.requests.length);
+  const out = newWindow(w.index, 0);
+  mergeRequestWindow(out, requestFromWire(w));
   out.length = w.length;
-  out.sent = w.sent;
-  out.ok = w.ok;
-  out.failed = w.failed;
-  out.dropped = w.dropped;
   out.redrawn = w.redrawn;
   out.inFlight = w.inFlight;
-  out.status = w.status;
-  out.errors = w.errors;
-  out.latency.add(decodeHistogram(w.latency));
   out.service.add(decodeHistogram(w.service));
   out.lag.add(decodeHistogram(w.lag));
-  out.promLatency.add(w.promLatency);
-  out.promService.add(w.promService);
   out.promLag.add(w.promLag);
-  w.requests.forEach((r, i) => {
-    const into = out.requests[i] as RequestWindow;
-    into.sent = r.sent;
-    into.ok = r.ok;
-    into.failed = r.failed;
-    into.dropped = r.dropped;
-    into.status = r.status;
-    into.errors = r.errors;
-    into.latency.add(decodeHistogram(r.latency));
-    into.promLatency.add(r.promLatency);
-    into.promService.add(r.promService);
-  });
+  out.requests = w.requests.map(requestFromWire);
   return out;
 }
 

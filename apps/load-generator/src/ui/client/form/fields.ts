@@ -1,7 +1,7 @@
 // Building blocks of the form: a labelled field with its hint and error box, and the error state of
 // the whole form (messages follow the language switch; the server's 400/403 land under their field).
 import type { InputError } from '../../../contract/errors.js';
-import { h, tx } from '../dom.js';
+import { h, tAttr, tx } from '../dom.js';
 import { t, type Key } from '../i18n.js';
 
 export function errorBox(key: string): HTMLElement {
@@ -18,6 +18,18 @@ export function field(key: string, label: Key, control: HTMLElement, hint?: Key)
     hint ? h('p', { class: 'hint', id: `hint-${key}` }, tx(hint)) : null,
     errorBox(key),
   );
+}
+
+/**
+ * A row of inputs with a remove button (headers, stages, captures), appended to `list`; `changed`
+ * runs on every edit and on removal. The first input takes the focus when asked.
+ */
+export function appendRow(list: HTMLElement, inputs: HTMLInputElement[], changed: () => void, focus: boolean): void {
+  const row = h('div', { class: 'kv-row' }, ...inputs);
+  row.append(tAttr(h('button', { type: 'button', class: 'icon', onclick: () => (row.remove(), changed()) }, '×'), 'aria-label', 'remove'));
+  for (const input of inputs) input.addEventListener('input', changed);
+  list.append(row);
+  if (focus) inputs[0]?.focus();
 }
 
 /** A message for one of the contract's input errors, in the page's language where it has words for it. */

@@ -3,7 +3,7 @@
 import { InputError } from '../../../contract/errors.js';
 import { checkHeader, parseHeaderLines } from '../../../contract/headers.js';
 import { h, tAttr, tx } from '../dom.js';
-import { errorBox, inputErrorText, type FieldErrors } from './fields.js';
+import { appendRow, errorBox, inputErrorText, type FieldErrors } from './fields.js';
 
 export interface HeadersDraft {
   mode: 'rows' | 'text';
@@ -64,12 +64,7 @@ export class HeadersEditor {
     const valueIn = tAttr(h('input', { type: 'text', class: 'h-value', value, autocomplete: 'off', spellcheck: 'false' }), 'aria-label', 'headerValue');
     tAttr(nameIn, 'placeholder', 'headerName');
     tAttr(valueIn, 'placeholder', 'headerValue');
-    const row = h('div', { class: 'kv-row' }, nameIn, valueIn);
-    row.append(tAttr(h('button', { type: 'button', class: 'icon', onclick: () => (row.remove(), this.changed()) }, '×'), 'aria-label', 'remove'));
-    nameIn.addEventListener('input', () => this.changed());
-    valueIn.addEventListener('input', () => this.changed());
-    this.rows.append(row);
-    if (focus) nameIn.focus();
+    appendRow(this.rows, [nameIn, valueIn], () => this.changed(), focus);
   }
 
   private rowPairs(): Array<[string, string]> {

@@ -7,7 +7,7 @@ import { api, ApiError } from '../api.js';
 import { PreviewChart } from '../charts.js';
 import { fmt, h, tAttr, tx } from '../dom.js';
 import { lang, pick, t } from '../i18n.js';
-import { field, inputErrorText, type FieldErrors } from './fields.js';
+import { appendRow, field, inputErrorText, type FieldErrors } from './fields.js';
 
 /** A number when the text is one (seconds), the text otherwise ("2m"): what the API accepts. */
 export function durationValue(text: string): number | string {
@@ -175,12 +175,7 @@ export class LoadSection {
     const r = tAttr(h('input', { type: 'number', class: 's-rate', value: rate, min: '0', step: 'any' }), 'aria-label', 'stageRate');
     tAttr(d, 'placeholder', 'stageDuration');
     tAttr(r, 'placeholder', 'stageRate');
-    const row = h('div', { class: 'kv-row' }, d, r);
-    row.append(tAttr(h('button', { type: 'button', class: 'icon', onclick: () => (row.remove(), this.schedulePreview()) }, '×'), 'aria-label', 'remove'));
-    d.addEventListener('input', () => this.schedulePreview());
-    r.addEventListener('input', () => this.schedulePreview());
-    this.q('#stages-rows').append(row);
-    if (focus) d.focus();
+    appendRow(this.q('#stages-rows'), [d, r], () => this.schedulePreview(), focus);
     this.schedulePreview();
   }
 

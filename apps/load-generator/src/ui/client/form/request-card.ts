@@ -8,7 +8,7 @@ import { parseTemplate, sampleText } from '../../../contract/templates.js';
 import { parseRequestUrl } from '../../../contract/urls.js';
 import { h, tAttr, tx } from '../dom.js';
 import { t } from '../i18n.js';
-import { errorBox, field, inputErrorText, type FieldErrors } from './fields.js';
+import { appendRow, errorBox, field, inputErrorText, type FieldErrors } from './fields.js';
 import { HeadersEditor, type HeadersDraft } from './headers-editor.js';
 
 export interface RequestDraft {
@@ -99,12 +99,7 @@ export class RequestCard {
   private addCapture(name: string, path: string, focus: boolean): void {
     const nameIn = tAttr(h('input', { type: 'text', class: 'c-name', value: name, autocomplete: 'off', spellcheck: 'false', placeholder: 'task_id' }), 'aria-label', 'captureName');
     const pathIn = tAttr(h('input', { type: 'text', class: 'c-path', value: path, autocomplete: 'off', spellcheck: 'false', placeholder: 'id' }), 'aria-label', 'capturePath');
-    const row = h('div', { class: 'kv-row' }, nameIn, pathIn);
-    row.append(tAttr(h('button', { type: 'button', class: 'icon', onclick: () => (row.remove(), this.ctx.onChange()) }, '×'), 'aria-label', 'remove'));
-    nameIn.addEventListener('input', () => this.ctx.onChange());
-    pathIn.addEventListener('input', () => this.ctx.onChange());
-    this.captures.append(row);
-    if (focus) nameIn.focus();
+    appendRow(this.captures, [nameIn, pathIn], () => this.ctx.onChange(), focus);
   }
 
   private capturePairs(): Array<[string, string]> {
