@@ -48,6 +48,43 @@ async function burst(count: number, busy: boolean): Promise<{ done: Done[]; conn
   return { done, connections: target.connections - before };
 }
 
+describe('Sender response bodies', () => {
+  it('keeps the body of a request that captures, and of no other', async () => {
+    const json = await startTarget((_req, res) => res.end('{"id":"abc"}'));
+    try {
+      const [plain, capturing] = prepareRequests({
+        requests: [
+          { name: 'plain', url: `${json.url}/p` },
+          { name: 'capturing', url: `${json.url}/c`, capture: { id: 'id' } },
+        ],
+      });
+      const pool = () => 0;
+      const runtimes = [new RequestRuntime(0, plain!, 'ua', pool), new RequestRuntime(1, capturing!, 'ua', pool)];
+      const bodies = new Map<string, string | undefined>();
+      let resolve = () => {};
+      const all = new Promise<void>((r) => (resolve = r));
+      const sender = new Sender(json.url, {
+        timeoutMs: 5000,
+        connections: 4,
+        userAgent: 'sender-test',
+        traceRatio: 0,
+        now: () => performance.now(),
+        done: (c) => {
+          bodies.set(c.request.name, c.responseBody()?.toString());
+          if (bodies.size === 2) resolve();
+        },
+      });
+      for (const r of runtimes) sender.send(r, r.fixedPath as string, undefined, undefined, undefined, performance.now());
+      await all;
+      await sender.close();
+      expect(bodies.get('capturing')).toBe('{"id":"abc"}');
+      expect(bodies.get('plain')).toBeUndefined();
+    } finally {
+      await json.close();
+    }
+  });
+});
+
 describe('Sender connections', () => {
   it('with CPU to spare, gives a slow target one connection per request in flight', async () => {
     const { done, connections } = await burst(150, false);
