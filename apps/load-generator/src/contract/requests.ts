@@ -7,7 +7,7 @@
 import { InputError } from './errors.js';
 import { checkHeader, parseHeaderLines } from './headers.js';
 import { DEFAULT_REQUEST_NAME, MAX_REQUESTS, METHODS, type Method } from './constants.js';
-import { CAPTURE_NAME_RE, escapeValue, isTemplate, mergeLiterals, parseTemplate, sampleText, TEMPLATE_KEYWORDS, templateNeeds, type Template, type TemplatePart } from './templates.js';
+import { CAPTURE_NAME_RE, escapeValue, mergeLiterals, parseTemplate, sampleText, TEMPLATE_KEYWORDS, templateNeeds, type Template, type TemplatePart } from './templates.js';
 import { parseRequestUrl } from './urls.js';
 
 /** A value captured from a 2xx JSON response: `path` is the dot path split at the dots. */
@@ -219,9 +219,4 @@ export function prepareRequests(input: { target?: unknown; requests?: unknown })
   });
   checkRunnable(prepared, list);
   return prepared;
-}
-
-/** Whether the request expands anything per request (a fixed one is sent as prepared). */
-export function hasTemplates(r: PreparedRequest): boolean {
-  return isTemplate(r.path) || isTemplate(r.body) || r.headers.some(([, v]) => isTemplate(v));
 }

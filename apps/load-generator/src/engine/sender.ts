@@ -138,7 +138,10 @@ class RequestHandler implements Dispatcher.DispatchHandler, Completed {
   }
 
   responseBody(): Buffer | undefined {
-    return this.chunks ? Buffer.concat(this.chunks, this.bytes) : undefined;
+    const c = this.chunks;
+    if (!c) return undefined;
+    // A small JSON answer arrives in one chunk: no copy.
+    return c.length === 1 ? c[0] : Buffer.concat(c, this.bytes);
   }
 
   // undici's raw handler interface: headers stay unparsed buffers (the parsed-object interface costs a
