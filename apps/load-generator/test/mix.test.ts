@@ -4,18 +4,11 @@ import { prepareRequests } from '../src/contract/requests.js';
 import { MixPicker } from '../src/engine/mix.js';
 import { CapturePool, POOL_CAPACITY } from '../src/engine/pools.js';
 import { Arrival, RequestRuntime, valueAt } from '../src/engine/render.js';
-import { randomAt, seededRandom } from '../src/profiles/random.js';
+import { seededRandom } from '@o11y/platform';
 
 const fixed = (weight: number) => ({ weight, needs: [], canRun: () => true });
 
-describe('indexed generator and the draw', () => {
-  it('randomAt(seed, k) is the (k + 1)-th value of seededRandom(seed)', () => {
-    for (const seed of [0, 1, 4242, 0xffffffff]) {
-      const next = seededRandom(seed);
-      for (let k = 0; k < 1000; k++) expect(randomAt(seed, k)).toBe(next());
-    }
-  });
-
+describe('the draw', () => {
   it('draws by weight, the same sequence for the same seed, whatever the stride', () => {
     const mix = () => new MixPicker([fixed(60), fixed(25), fixed(10), fixed(5)], [], 7);
     const single = mix();

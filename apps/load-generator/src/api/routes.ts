@@ -1,4 +1,5 @@
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { randomSeed } from '@o11y/platform';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Config } from '../config.js';
 import { InputError } from '../errors.js';
@@ -21,7 +22,6 @@ import {
   type RunRequest,
 } from '../contract/schemas.js';
 import { presets, resolvePreset } from '../presets.js';
-import { randomSeed } from '../profiles/random.js';
 import { PROFILES, buildProfile, sampleCurve } from '../profiles/registry.js';
 import { scenarios, setFault } from '../scenarios.js';
 import { seriesCsv } from './report.js';

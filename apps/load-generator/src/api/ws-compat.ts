@@ -159,12 +159,24 @@ class Session {
     this.closed = true;
     await this.stopCurrent();
   }
+
+  /** The server is closing: stop polling (its run is stopped by the run manager's own shutdown). */
+  dispose(): void {
+    this.closed = true;
+    this.clear();
+  }
 }
 
 export const wsCompatPlugin: FastifyPluginAsync = async (app) => {
   await app.register(websocket, { options: { maxPayload: 1024 * 1024 } });
+  // A session still open when the server closes stops polling with it.
+  const sessions = new Set<Session>();
+  app.addHook('preClose', async () => {
+    for (const s of sessions) s.dispose();
+  });
   app.get('/ws', { websocket: true }, (socket, request) => {
     const session = new Session(app, socket);
+    sessions.add(session);
     // Messages are handled one at a time, in order.
     let chain = Promise.resolve();
     socket.on('message', (data) => {
@@ -172,6 +184,7 @@ export const wsCompatPlugin: FastifyPluginAsync = async (app) => {
       chain = chain.then(() => session.onMessage(text)).catch((err: unknown) => request.log.warn({ err }, 'ws-compat: message failed'));
     });
     socket.on('close', () => {
+      sessions.delete(session);
       chain = chain.then(() => session.onClose()).catch(() => undefined);
     });
   });

@@ -1,4 +1,4 @@
-import { randomAt, streamSeed } from '../profiles/random.js';
+import { randomAt, streamSeed } from '@o11y/platform';
 import type { CapturePool } from './pools.js';
 
 /** What the draw needs to know of a request: its weight and the pools it reads. */
@@ -10,7 +10,7 @@ export interface Drawable {
 
 /**
  * The weighted draw of the mix. Arrival k draws with the k-th value of the run's seeded generator
- * (profiles/random.ts, its own stream of the seed), so the draw is a function of (seed, k): the
+ * (@o11y/platform's random.ts, its own stream of the seed), so the draw is a function of (seed, k): the
  * same seed replays the same sequence of requests, and a shard that sends arrivals k = i, i + n, …
  * draws exactly what a single thread would. An arrival whose request needs a captured value while
  * that pool is empty is drawn again, by weight, among the requests that can run (another stream,

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { escapeValue, isTemplate, type Template, type TemplateOp } from '../contract/templates.js';
 import type { CaptureSpec, PreparedRequest } from '../contract/requests.js';
 import type { Method } from '../contract/schemas.js';
-import { randomAt, streamSeed } from '../profiles/random.js';
+import { randomAt, streamSeed } from '@o11y/platform';
 import type { CapturePool } from './pools.js';
 
 /**

@@ -22,6 +22,12 @@ export interface ShardHandleEvents {
 
 export type ShardBase = Omit<ShardOptions, 'offset' | 'startEpochMs'>;
 
+/**
+ * How long a stop waits for a thread's `end` before terminating it: a thread flushes its spans
+ * first, for at most FLUSH_TIMEOUT_MS (engine/worker.ts); locally that takes milliseconds.
+ */
+const FLUSH_WAIT_MS = 3000;
+
 /** Shard `i` in this thread. */
 export function localShard(i: number, base: ShardBase, events: ShardHandleEvents, tracer: Tracer | undefined): ShardHandle {
   let shard: Shard | undefined;
@@ -88,7 +94,9 @@ export function workerShard(i: number, base: ShardBase, events: ShardHandleEvent
     stop: async () => {
       if (ended) return;
       worker?.postMessage({ type: 'stop' });
-      await Promise.race([endedP, new Promise((r) => setTimeout(r, 500))]);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([endedP, new Promise((r) => (timer = setTimeout(r, FLUSH_WAIT_MS)))]);
+      clearTimeout(timer);
       finish();
     },
     setToken: (t: string | undefined) => worker?.postMessage({ type: 'token', token: t }),

@@ -1,9 +1,9 @@
+import { randomSeed } from '@o11y/platform';
 import { positiveDuration } from '../contract/durations.js';
 import { prepareRequests, type PreparedRequest } from '../contract/requests.js';
 import type { AuthInput, RunRequest } from '../contract/schemas.js';
 import { InputError } from '../errors.js';
 import { buildProfile } from '../profiles/registry.js';
-import { randomSeed } from '../profiles/random.js';
 import { USER_AGENT } from '../version.js';
 import type { RunSpec } from './run.js';
 import { checkAllowed, parseUrl } from './target.js';
