@@ -9,8 +9,8 @@ export const TODO_JOURNEY = 'todo-journey';
 /**
  * Built-in traffic mixes on the configured todo API (TODO_API_URL), as `GET /api/presets` lists
  * them: complete run requests, with the demo user's login (its credentials are the public Swagger
- * example). "Todo user journey": list tasks, create one (capturing its id), finish one, delete one.
- * The finish body carries a title too, so it is valid whether PUT replaces the task or patches it.
+ * example). "Todo user journey": list tasks, create one (capturing its id), finish one (PUT is a
+ * partial update in the todo API), delete one.
  */
 export function presets(config: Config): PresetInfo[] {
   const api = config.todoApiUrl;
@@ -26,7 +26,7 @@ export function presets(config: Config): PresetInfo[] {
         requests: [
           { name: 'list', weight: 60, method: 'GET', url: `${api}/api/tasks?limit=10` },
           { name: 'create', weight: 25, method: 'POST', url: `${api}/api/tasks`, body: { title: 'task {{seq}}', status: 'pending' }, capture: { task_id: 'id' } },
-          { name: 'finish', weight: 10, method: 'PUT', url: `${api}/api/tasks/{{task_id}}`, body: { title: 'task {{seq}}', status: 'done' } },
+          { name: 'finish', weight: 10, method: 'PUT', url: `${api}/api/tasks/{{task_id}}`, body: { status: 'done' } },
           { name: 'delete', weight: 5, method: 'DELETE', url: `${api}/api/tasks/{{take task_id}}` },
         ],
         rate: 100,

@@ -155,6 +155,7 @@ describe('presets', () => {
     ]);
     expect(journey?.run.requests?.map((r) => r.url)).toEqual([`${target.url}/api/tasks?limit=10`, `${target.url}/api/tasks`, `${target.url}/api/tasks/{{task_id}}`, `${target.url}/api/tasks/{{take task_id}}`]);
     expect(journey?.run.requests?.[1]?.capture).toEqual({ task_id: 'id' });
+    expect(journey?.run.requests?.map((r) => r.body ?? null)).toEqual([null, { title: 'task {{seq}}', status: 'pending' }, { status: 'done' }, null]);
     expect(journey?.run.auth).toEqual({ login_url: `${target.url}/api/login`, email: 'user@example.com', password: 'verysecret' });
     const doc = (await app.inject('/openapi.json')).json() as { paths: Record<string, unknown>; components?: unknown };
     expect(doc.paths).toHaveProperty(['/api/presets']);
