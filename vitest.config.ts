@@ -6,7 +6,9 @@ const src = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 export default defineConfig({
   resolve: {
     // Tests run the workspace packages from source, so a change needs no rebuild.
+    // A subpath comes before its package: the first alias that matches wins.
     alias: {
+      '@o11y/platform/duration': src('./packages/platform/src/duration.ts'),
       '@o11y/platform': src('./packages/platform/src/index.ts'),
       '@o11y/telemetry': src('./packages/telemetry/src/index.ts'),
       '@o11y/stack': src('./packages/stack/src/index.ts'),

@@ -42,11 +42,13 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
         version: VERSION,
         description:
           'Open-model HTTP load generator. Runs follow a load profile r(t); each request is sent at its intended time ' +
-          '(the integral of r), whatever the target does; latency is measured from that time. Target hosts must be in TARGET_ALLOWLIST.',
+          '(the integral of r), whatever the target does; latency is measured from that time. A run sends one target or a weighted ' +
+          'mix of up to 20 requests (templates, captures, statistics per request). Target hosts must be in TARGET_ALLOWLIST.',
       },
       tags: [
         { name: 'runs', description: 'Start, watch, stop and report runs' },
         { name: 'profiles', description: 'Load profiles' },
+        { name: 'presets', description: 'Built-in traffic mixes' },
         { name: 'scenarios', description: 'One-click scenarios that trigger the platform alerts' },
       ],
     },

@@ -1,4 +1,4 @@
-import type { RunRequest, ScenarioInfo } from './api/wire.js';
+import type { AuthInput, ScenarioInfo } from './contract/schemas.js';
 import type { Config } from './config.js';
 
 /** The demo user seeded by the todo API (the Swagger example credentials). */
@@ -9,7 +9,7 @@ export const LATENCY_FAULT = { latency: { ms: 600, method: 'GET', route: '/api/t
 
 /** A scenario as the server keeps it: what `GET /api/scenarios` lists, with the full run request (auth included). */
 export interface Scenario extends Omit<ScenarioInfo, 'run' | 'fault'> {
-  run: RunRequest & { profile: string };
+  run: ScenarioInfo['run'] & { auth?: AuthInput };
   /** The fault body put to the todo API's /api/faults for the run (and deleted after it). */
   fault?: typeof LATENCY_FAULT;
 }

@@ -299,21 +299,21 @@ describe('profiles, scenarios, metrics, OpenAPI', () => {
       const series = (name: string) => samplesOf(m, name).map((x) => ({ ...x.labels, value: x.value }));
       expect(series('loadgen_requests_total')).toEqual(
         expect.arrayContaining([
-          { profile: 'constant', method: 'GET', status_class: '2xx', value: 20 },
-          { profile: 'spiky', method: 'POST', status_class: '5xx', value: 20 },
-          { profile: 'moderate', method: 'GET', status_class: 'error', value: 5 },
+          { profile: 'constant', method: 'GET', status_class: '2xx', request: 'default', value: 20 },
+          { profile: 'spiky', method: 'POST', status_class: '5xx', request: 'default', value: 20 },
+          { profile: 'moderate', method: 'GET', status_class: 'error', request: 'default', value: 5 },
         ]),
       );
       expect(series('loadgen_requests_total')).toHaveLength(3);
-      expect(series('loadgen_requests_success_total')).toEqual([{ profile: 'constant', method: 'GET', value: 20 }]);
+      expect(series('loadgen_requests_success_total')).toEqual([{ profile: 'constant', method: 'GET', request: 'default', value: 20 }]);
       expect(series('loadgen_requests_fail_total')).toEqual(
         expect.arrayContaining([
-          { profile: 'spiky', method: 'POST', value: 20 },
-          { profile: 'moderate', method: 'GET', value: 5 },
+          { profile: 'spiky', method: 'POST', request: 'default', value: 20 },
+          { profile: 'moderate', method: 'GET', request: 'default', value: 5 },
         ]),
       );
       expect(series('loadgen_requests_fail_total')).toHaveLength(2);
-      expect(series('loadgen_dropped_total')).toEqual([{ profile: 'moderate', value: 15 }]);
+      expect(series('loadgen_dropped_total')).toEqual([{ profile: 'moderate', request: 'default', value: 15 }]);
 
       for (const name of ['loadgen_response_latency_seconds', 'loadgen_service_latency_seconds']) {
         const h = histogramSeries(m, name);
@@ -341,7 +341,7 @@ describe('profiles, scenarios, metrics, OpenAPI', () => {
       expect(text).not.toContain('secret=1');
       for (const id of ids) expect(text).not.toContain(id);
       const om = await fetch(`${base}/metrics`, { headers: { accept: 'application/openmetrics-text' } });
-      expect(valueOf(parseExposition(await om.text()), 'loadgen_requests_total', { profile: 'constant', method: 'GET', status_class: '2xx' })).toBe(20);
+      expect(valueOf(parseExposition(await om.text()), 'loadgen_requests_total', { profile: 'constant', method: 'GET', status_class: '2xx', request: 'default' })).toBe(20);
     } finally {
       await lg.close();
       await failing.close();

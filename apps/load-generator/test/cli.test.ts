@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -121,6 +121,118 @@ describe('o11y-load attack', () => {
       const r = await cli(args);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.err + r.out, args.join(' ')).toMatch(message);
+    }
+  });
+
+  it('runs a --mix file in YAML, the flags overriding it, with a table per request', async () => {
+    const posts: Array<{ url: string; body: string }> = [];
+    const mixTarget = await startTarget((req, res, body) => {
+      if (req.method === 'POST') posts.push({ url: req.url ?? '', body });
+      res.end('ok');
+    });
+    const file = join(dir, 'mix.yaml');
+    writeFileSync(
+      file,
+      [
+        '# the same schema as POST /api/runs',
+        'requests:',
+        '  - name: home',
+        '    weight: 3',
+        `    url: ${mixTarget.url}/mix/home`,
+        '  - name: post',
+        '    weight: 1',
+        '    method: POST',
+        `    url: ${mixTarget.url}/mix/post?n={{seq}}`,
+        '    body: { title: "t {{seq}}" }',
+        'rate: 5',
+        'duration: 30s',
+        'profile: constant',
+        'seed: 8',
+        '',
+      ].join('\n'),
+    );
+    try {
+      const r = await cli(['attack', '--mix', file, '--rate', '40', '--duration', '2']);
+      expect(r.code, r.err).toBe(0);
+      expect(r.out).toContain('a mix of 2 requests (home, post)');
+      expect(r.out).toContain('sent 80  ok 80');
+      const rows = Object.fromEntries(
+        r.out
+          .split('\n')
+          .filter((l) => /^\s+(home|post)\s/.test(l))
+          .map((l) => {
+            const [name, method, share, sent] = l.trim().split(/\s+/);
+            return [name, { method, share, sent: Number(sent) }];
+          }),
+      );
+      expect(rows.home?.method).toBe('GET');
+      expect(rows.post?.method).toBe('POST');
+      expect((rows.home?.sent ?? 0) + (rows.post?.sent ?? 0)).toBe(80);
+      expect(rows.home?.sent).toBeGreaterThan(rows.post?.sent ?? 0);
+      // The target saw every POST with its templates expanded: the same {{seq}} in URL and body.
+      expect(posts.length).toBe(rows.post?.sent);
+      for (const p of posts) expect(JSON.parse(p.body)).toEqual({ title: `t ${p.url.split('=')[1]}` });
+    } finally {
+      await mixTarget.close();
+    }
+  });
+
+  it('runs a --mix file in JSON and prints --json with the requests', async () => {
+    const file = join(dir, 'mix.json');
+    writeFileSync(file, JSON.stringify({ requests: [{ name: 'a', url: `${target.url}/json-mix/a` }, { name: 'b', weight: 2, url: `${target.url}/json-mix/b` }], rate: 30, duration: 1 }));
+    const r = await cli(['attack', '--mix', file, '--json', '--profile', 'moderate']);
+    expect(r.code, r.err).toBe(0);
+    const summary = JSON.parse(r.out);
+    expect(summary.profile).toBe('moderate');
+    expect(summary.sent).toBe(15);
+    expect(Object.keys(summary.requests)).toEqual(['a', 'b']);
+    expect(summary.requests.a.sent + summary.requests.b.sent).toBe(15);
+  });
+
+  it('runs --preset todo-journey against TODO_API_URL and lists the presets', async () => {
+    let id = 0;
+    const paths: string[] = [];
+    const todo = await startTarget((req, res) => {
+      paths.push(`${req.method} ${req.url}`);
+      res.setHeader('content-type', 'application/json');
+      if (req.url === '/api/login') return res.end('{"token":"demo"}');
+      if (req.method === 'POST') return res.end(JSON.stringify({ id: `task-${++id}` }));
+      res.end('[]');
+    });
+    try {
+      const env = { TODO_API_URL: todo.url };
+      const list = await cli(['presets'], env);
+      expect(list.code).toBe(0);
+      expect(list.out).toMatch(/^todo-journey\s+Todo user journey: list 60, create 25, finish 10, delete 5/m);
+      const r = await cli(['attack', '--preset', 'todo-journey', '--rate', '30', '--duration', '2', '--profile', 'constant', '--json'], env);
+      expect(r.code, r.err).toBe(0);
+      const summary = JSON.parse(r.out);
+      expect(summary).toMatchObject({ profile: 'constant', sent: 60, failed: 0 });
+      expect(Object.keys(summary.requests)).toEqual(['list', 'create', 'finish', 'delete']);
+      expect(paths[0]).toBe('POST /api/login');
+      expect(paths.filter((p) => p.startsWith('GET /api/tasks?limit=10')).length).toBe(summary.requests.list.sent);
+    } finally {
+      await todo.close();
+    }
+  });
+
+  it('exits 2 on a bad --mix: unreadable, not YAML, mixed with --url, or naming an unknown template', async () => {
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(bad, 'requests:\n  - name: a\n    url: [unclosed\n');
+    const unknown = join(dir, 'unknown.yaml');
+    writeFileSync(unknown, `requests:\n  - name: a\n    url: ${target.url}/x/{{nope}}\nrate: 1\nduration: 1\n`);
+    const cases: Array<[string[], RegExp]> = [
+      [['attack', '--mix', join(dir, 'missing.yaml')], /--mix .*missing\.yaml: ENOENT/],
+      [['attack', '--mix', bad], /not valid YAML/],
+      [['attack', '--mix', unknown, '--url', `${target.url}/`], /--url, -X, -H and --body describe a single target/],
+      [['attack', '--mix', unknown], /requests\[0\]\.url \(request "a"\): unknown name "nope"/],
+      [['attack', '--mix', unknown, '--preset', 'todo-journey'], /choose one/],
+      [['attack', '--preset', 'nope', '--rate', '1', '--duration', '1'], /unknown preset "nope"/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await cli(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.err, args.join(' ')).toMatch(message);
     }
   });
 

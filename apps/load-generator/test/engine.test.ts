@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { attr, SPAN_KIND, startOtlpReceiver } from '../../../test/helpers/otlp.js';
 import { freePort } from '../../../test/helpers/ports.js';
-import type { RunRequest, RunSummary, SeriesPoint } from '../src/api/wire.js';
+import type { RunRequest, RunSummary, SeriesPoint } from '../src/contract/schemas.js';
 import { Run } from '../src/engine/run.js';
 import { validateRunRequest } from '../src/engine/validate.js';
 import { startTarget, sleep, type TargetServer } from './target-server.js';

@@ -6,7 +6,10 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import type { Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { createLogger } from '@o11y/telemetry';
+import { launchBrowser, type Browser } from '../../../test/helpers/browser.js';
 import { buildApp } from '../src/app.js';
 import { testConfig } from '../src/config.js';
 
@@ -105,4 +108,64 @@ export async function until<T>(check: () => T | Promise<T>, timeoutMs = 10_000, 
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+export interface PageHarness {
+  readonly target: Target;
+  readonly lg: Loadgen;
+  readonly browser: Browser;
+  /** Script errors of the pages; each test must leave none. */
+  readonly pageErrors: string[];
+  /** A new page of the load generator, once its profiles arrived and the preview was drawn. */
+  openPage(width?: number, height?: number): Promise<Page>;
+}
+
+/**
+ * The browser tests' setup, for the file that calls it: the page built, a local target, the load
+ * generator and Chromium started before its tests and stopped after them (with any run a failed
+ * test left running); no script error in any page.
+ */
+export function usePage(): PageHarness {
+  const state = { target: undefined as Target | undefined, lg: undefined as Loadgen | undefined, browser: undefined as Browser | undefined };
+  const pageErrors: string[] = [];
+  beforeAll(async () => {
+    buildUi();
+    state.target = await startTarget();
+    state.lg = await startLoadgen(state.target.url);
+    state.browser = await launchBrowser({ locale: 'en-US' });
+  });
+  afterAll(async () => {
+    await state.browser?.close();
+    if (state.lg) {
+      const runs = (await (await fetch(`${state.lg.url}/api/runs`)).json()) as Array<{ id: string; state: string }>;
+      for (const r of runs.filter((x) => x.state === 'running')) await fetch(`${state.lg.url}/api/runs/${r.id}/stop`, { method: 'POST' });
+      await state.lg.close();
+    }
+    await state.target?.close();
+  });
+  afterEach(() => {
+    expect(pageErrors.splice(0)).toEqual([]);
+  });
+  const harness: PageHarness = {
+    get target() {
+      return state.target as Target;
+    },
+    get lg() {
+      return state.lg as Loadgen;
+    },
+    get browser() {
+      return state.browser as Browser;
+    },
+    pageErrors,
+    async openPage(width = 1360, height = 900) {
+      const page = await harness.browser.context.newPage();
+      await page.setViewportSize({ width, height });
+      page.on('pageerror', (err) => pageErrors.push(err.message));
+      await page.goto(`${harness.lg.url}/`);
+      await page.locator('#profile option').first().waitFor({ state: 'attached' });
+      await page.locator('#preview-chart canvas').waitFor();
+      return page;
+    },
+  };
+  return harness;
 }

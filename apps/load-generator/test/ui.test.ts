@@ -1,53 +1,17 @@
 // The load generator's page in Debian's Chromium, against the real engine and a local target.
 import type { Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, screenshotPath, type Browser } from '../../../test/helpers/browser.js';
-import { buildUi, startLoadgen, startTarget, until, type Loadgen, type Target } from './ui-helpers.js';
+import { describe, expect, it } from 'vitest';
+import { launchBrowser, screenshotPath } from '../../../test/helpers/browser.js';
+import { until, usePage } from './ui-helpers.js';
 
-let target: Target;
-let lg: Loadgen;
-let browser: Browser;
-const pageErrors: string[] = [];
-
-beforeAll(async () => {
-  buildUi();
-  target = await startTarget();
-  lg = await startLoadgen(target.url);
-  browser = await launchBrowser({ locale: 'en-US' });
-});
-
-afterAll(async () => {
-  await browser?.close();
-  // Stop whatever a failed test left running.
-  if (lg) {
-    const runs = (await (await fetch(`${lg.url}/api/runs`)).json()) as Array<{ id: string; state: string }>;
-    for (const r of runs.filter((x) => x.state === 'running')) await fetch(`${lg.url}/api/runs/${r.id}/stop`, { method: 'POST' });
-    await lg.close();
-  }
-  await target?.close();
-});
-
-afterEach(() => {
-  // No script errors in the page, whatever the test did.
-  expect(pageErrors.splice(0)).toEqual([]);
-});
-
-async function openPage(width = 1360, height = 900): Promise<Page> {
-  const page = await browser.context.newPage();
-  await page.setViewportSize({ width, height });
-  page.on('pageerror', (err) => pageErrors.push(err.message));
-  await page.goto(`${lg.url}/`);
-  // The profiles arrived and the preview was drawn.
-  await page.locator('#profile option').first().waitFor({ state: 'attached' });
-  await page.locator('#preview-chart canvas').waitFor();
-  return page;
-}
+const ui = usePage();
+const openPage = ui.openPage;
 
 const num = async (page: Page, sel: string) => Number((await page.locator(sel).innerText()).replace(/[^\d.]/g, ''));
 const runIdOf = (page: Page) => /#\/runs\/([^/]+)/.exec(page.url())?.[1];
 
 async function fill(page: Page, { path, rate, duration }: { path: string; rate: string; duration: string }): Promise<void> {
-  await page.fill('#url', `${target.url}${path}`);
+  await page.fill('#url', `${ui.target.url}${path}`);
   await page.fill('#rate', rate);
   await page.fill('#duration', duration);
 }
@@ -80,21 +44,21 @@ describe('load generator page', () => {
     const total = await num(page, '#c-total');
     expect(total).toBeGreaterThanOrEqual(95);
     expect(total).toBeLessThanOrEqual(102);
-    expect(total).toBe(target.count('/ui-run'));
+    expect(total).toBe(ui.target.count('/ui-run'));
     expect(await num(page, '#c-success')).toBe(total);
     expect(await page.locator('#c-fail').innerText()).toBe('0');
     expect(await page.locator('#c-success-rate').innerText()).toMatch(/^100\s*%$/);
     expect(await page.locator('#s-status').innerText()).toContain('200');
     expect(await page.locator('#report-csv').getAttribute('href')).toContain('format=csv');
-    const seen = target.requests.find((r) => r.url === '/ui-run');
+    const seen = ui.target.requests.find((r) => r.url === '/ui-run');
     expect(seen?.method).toBe('POST');
     expect(seen?.headers['content-type']).toBe('application/json');
     // The history lists it and reopening shows its charts and summary.
     const id = runIdOf(page)!;
     await page.locator(`#history-list a[data-run-id="${id}"]`).waitFor();
     await page.screenshot({ path: screenshotPath('loadgen-finished'), fullPage: true });
-    const again = await browser.context.newPage();
-    await again.goto(`${lg.url}/#/runs/${id}`);
+    const again = await ui.browser.context.newPage();
+    await again.goto(`${ui.lg.url}/#/runs/${id}`);
     await again.locator('#run-summary').waitFor();
     expect(await again.locator('#run-state').innerText()).toBe('finished');
     expect(await again.locator('#run-panel .uplot').count()).toBe(4);
@@ -110,9 +74,9 @@ describe('load generator page', () => {
     await page.click('#stop');
     await until(async () => (await page.locator('#run-state').innerText()) === 'stopped', 5000, 'the stopped state');
     await page.locator('#run-summary').waitFor();
-    const after = target.count('/ui-stop');
+    const after = ui.target.count('/ui-stop');
     await new Promise((r) => setTimeout(r, 1200));
-    expect(target.count('/ui-stop')).toBe(after);
+    expect(ui.target.count('/ui-stop')).toBe(after);
     expect(after).toBeLessThan(20 * 10);
     expect(await page.locator('#stop').isHidden()).toBe(true);
     await page.screenshot({ path: screenshotPath('loadgen-stopped') });
@@ -142,12 +106,12 @@ describe('load generator page', () => {
     await page.click('#start');
     await expect.poll(() => page.locator('#err-url').innerText()).toMatch(/TARGET_ALLOWLIST/);
     // A rate above MAX_RATE: the server's 400 names the field.
-    await page.fill('#url', `${target.url}/never`);
+    await page.fill('#url', `${ui.target.url}/never`);
     await page.fill('#rate', '9999999');
     await page.click('#start');
     await expect.poll(() => page.locator('#err-rate').innerText()).not.toBe('');
     expect(page.url()).toBe(before);
-    expect(target.count('/never')).toBe(0);
+    expect(ui.target.count('/never')).toBe(0);
     await page.close();
   });
 
@@ -161,7 +125,7 @@ describe('load generator page', () => {
     await fill(page, { path: '/ui-text-headers', rate: '5', duration: '1' });
     await page.click('#start');
     await until(async () => (await page.locator('#run-state').innerText()) === 'finished', 10_000, 'the run to finish');
-    const hit = target.requests.find((r) => r.url === '/ui-text-headers');
+    const hit = ui.target.requests.find((r) => r.url === '/ui-text-headers');
     expect(hit?.headers['x-mode']).toBe('text');
     expect(hit?.headers['x-other']).toBe('two words');
     // Back to rows: the lines become rows.
@@ -174,10 +138,10 @@ describe('load generator page', () => {
     const started: string[] = [];
     try {
       for (let i = 0; i < 10; i++) {
-        const res = await fetch(`${lg.url}/api/runs`, {
+        const res = await fetch(`${ui.lg.url}/api/runs`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ target: { method: 'GET', url: `${target.url}/ui-busy` }, rate: 1, duration: 60 }),
+          body: JSON.stringify({ target: { method: 'GET', url: `${ui.target.url}/ui-busy` }, rate: 1, duration: 60 }),
         });
         if (res.status === 429) break;
         expect(res.status).toBe(201);
@@ -190,7 +154,7 @@ describe('load generator page', () => {
       expect(runIdOf(page)).toBeUndefined();
       await page.close();
     } finally {
-      for (const id of started) await fetch(`${lg.url}/api/runs/${id}/stop`, { method: 'POST' });
+      for (const id of started) await fetch(`${ui.lg.url}/api/runs/${id}/stop`, { method: 'POST' });
     }
   }, 30_000);
 
@@ -198,8 +162,8 @@ describe('load generator page', () => {
     // Its own browser profile, so the remembered choice does not leak into the other tests.
     const own = await launchBrowser({ locale: 'en-US' });
     const page = await own.context.newPage();
-    page.on('pageerror', (err) => pageErrors.push(err.message));
-    await page.goto(`${lg.url}/`);
+    page.on('pageerror', (err) => ui.pageErrors.push(err.message));
+    await page.goto(`${ui.lg.url}/`);
     await page.locator('#profile option').first().waitFor({ state: 'attached' });
     expect(await page.locator('h1').innerText()).toBe('Load generator');
     expect(await page.locator('#start').innerText()).toBe('Start');
@@ -220,7 +184,7 @@ describe('load generator page', () => {
     const ru = await launchBrowser({ locale: 'ru-RU' });
     try {
       const p = await ru.context.newPage();
-      await p.goto(`${lg.url}/`);
+      await p.goto(`${ui.lg.url}/`);
       expect(await p.locator('h1').innerText()).toBe('Генератор нагрузки');
     } finally {
       await ru.close();
@@ -249,14 +213,14 @@ describe('load generator page', () => {
     };
     await tabTo('url');
     await page.keyboard.press('Control+A');
-    await page.keyboard.type(`${target.url}/ui-keyboard`);
+    await page.keyboard.type(`${ui.target.url}/ui-keyboard`);
     await tabTo('duration');
     await page.keyboard.press('Control+A');
     await page.keyboard.type('30');
     await tabTo('start');
     await page.keyboard.press('Enter');
     await until(() => runIdOf(page), 5000, 'the run page');
-    await until(() => target.count('/ui-keyboard') > 0, 5000, 'requests');
+    await until(() => ui.target.count('/ui-keyboard') > 0, 5000, 'requests');
     // Focus moved to the run; the Stop button is reachable and works with Space.
     await tabTo('stop');
     await page.keyboard.press('Space');
@@ -267,7 +231,7 @@ describe('load generator page', () => {
   it('gets a token from the todo API and sends it as Authorization: Bearer', async () => {
     const page = await openPage();
     await page.click('#auth-details > summary');
-    await page.fill('#login-url', `${target.url}/api/login`);
+    await page.fill('#login-url', `${ui.target.url}/api/login`);
     expect(await page.inputValue('#email')).toBe('user@example.com');
     await page.click('#get-token');
     await expect.poll(() => page.locator('#token-status').innerText()).toMatch(/Token received/);
@@ -275,7 +239,7 @@ describe('load generator page', () => {
     await fill(page, { path: '/ui-auth', rate: '5', duration: '1' });
     await page.click('#start');
     await until(async () => (await page.locator('#run-state').innerText()) === 'finished', 10_000, 'the run to finish');
-    const hit = target.requests.find((r) => r.url === '/ui-auth');
+    const hit = ui.target.requests.find((r) => r.url === '/ui-auth');
     expect(hit?.headers.authorization).toBe('Bearer tok-demo-123');
     await page.close();
   }, 30_000);

@@ -95,6 +95,10 @@ describe('/ws (the original protocol)', () => {
     expect(hits[0]!.headers['x-script']).toBe('original');
     expect(hits[0]!.headers['content-type']).toBe('application/json');
     expect(JSON.parse(hits[0]!.body)).toEqual({ title: 'Load2', status: 'pending', description: 'Testing...' });
+    // One target, as the original meant it: a run of one request, "default".
+    const run = (await (await fetch(`${lg.url}/api/runs/${last.run_id}`)).json()) as { requests: Record<string, { method: string; url: string; sent: number }> };
+    expect(Object.keys(run.requests)).toEqual(['default']);
+    expect(run.requests.default).toMatchObject({ method: 'POST', url: `${target.url}/ws-target`, sent: last.total });
   });
 
   it('stops the run when the socket closes', async () => {

@@ -1,3 +1,5 @@
+// No imports: browsers use this too, through the `@o11y/platform/duration` subpath (the load
+// generator's page validates durations with the same code as its server).
 const UNITS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600 };
 
 /**

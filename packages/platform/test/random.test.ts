@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { randomSeed, seededRandom } from '../src/index.ts';
+import { randomAt, randomSeed, seededRandom, streamSeed } from '../src/index.ts';
 
 describe('seededRandom', () => {
   it('replays the same sequence for a seed, another for another seed, always in [0, 1)', () => {
@@ -20,5 +20,19 @@ describe('seededRandom', () => {
       const s = randomSeed();
       expect(Number.isInteger(s) && s >= 1 && s <= 0x7fffffff).toBe(true);
     }
+  });
+
+  it('randomAt(seed, k) is the (k + 1)-th value of seededRandom(seed): any thread draws value k directly', () => {
+    for (const seed of [0, 1, 4242, 0xffffffff]) {
+      const next = seededRandom(seed);
+      for (let k = 0; k < 1000; k++) expect(randomAt(seed, k)).toBe(next());
+    }
+  });
+
+  it('derives independent stream seeds', () => {
+    const streams = [0, 1, 2, 3].map((n) => streamSeed(42, n));
+    expect(new Set(streams).size).toBe(4);
+    expect(streamSeed(42, 1)).toBe(streams[1]);
+    expect(streamSeed(43, 1)).not.toBe(streams[1]);
   });
 });

@@ -4,23 +4,27 @@ import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Config } from '../config.js';
 import { InputError } from '../errors.js';
 import type { RunManager } from '../engine/manager.js';
-import type { RunRequest } from './wire.js';
-import { PROFILES, buildProfile, sampleCurve } from '../profiles/registry.js';
-import { parseDuration } from '@o11y/platform';
-import { scenarios, setFault } from '../scenarios.js';
-import { seriesCsv } from './report.js';
+import { parseDuration } from '../contract/durations.js';
 import {
   ErrorSchema,
   IdParams,
+  PresetSchema,
   PreviewBodySchema,
   PreviewSchema,
   ProfileSchema,
   RunBodySchema,
   ScenarioRunBodySchema,
   ScenarioSchema,
+  ScenarioStartedSchema,
   SeriesSchema,
+  StartedSchema,
   SummarySchema,
-} from './schemas.js';
+  type RunRequest,
+} from '../contract/schemas.js';
+import { presets, resolvePreset } from '../presets.js';
+import { PROFILES, buildProfile, sampleCurve } from '../profiles/registry.js';
+import { scenarios, setFault } from '../scenarios.js';
+import { seriesCsv } from './report.js';
 import { streamRunEvents } from './sse.js';
 
 export interface RoutesOptions {
@@ -42,11 +46,11 @@ export const apiRoutes: FastifyPluginAsync<RoutesOptions> = async (root: Fastify
         tags: runs,
         summary: 'Start a run',
         body: RunBodySchema,
-        response: { 201: Type.Object({ id: Type.String() }), 400: ErrorSchema, 403: ErrorSchema, 429: ErrorSchema },
+        response: { 201: StartedSchema, 400: ErrorSchema, 403: ErrorSchema, 429: ErrorSchema },
       },
     },
     async (request, reply) => {
-      const run = manager.create(request.body as RunRequest);
+      const run = manager.create(resolvePreset(request.body, presets(config)));
       return reply.code(201).send({ id: run.id });
     },
   );
@@ -97,7 +101,7 @@ export const apiRoutes: FastifyPluginAsync<RoutesOptions> = async (root: Fastify
     {
       schema: {
         tags: runs,
-        summary: 'Report: JSON {summary, points} or CSV of the series (one row per second)',
+        summary: 'Report: JSON {summary, points} or CSV of the series (one row per second, with requests.<name>.* columns per request)',
         params: IdParams,
         querystring: Type.Object({ format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')], { default: 'json' })) }),
         response: { 200: Type.Unknown(), 404: ErrorSchema },
@@ -144,6 +148,12 @@ export const apiRoutes: FastifyPluginAsync<RoutesOptions> = async (root: Fastify
     },
   );
 
+  app.get(
+    '/api/presets',
+    { schema: { tags: ['presets'], summary: 'Built-in traffic mixes (e.g. todo-journey): complete run requests', response: { 200: Type.Array(PresetSchema) } } },
+    async () => presets(config),
+  );
+
   app.get('/api/scenarios', { schema: { tags: ['scenarios'], summary: 'One-click scenarios and the alert each should trigger', response: { 200: Type.Array(ScenarioSchema) } } }, async () =>
     scenarios(config).map((s) => ({
       id: s.id,
@@ -151,7 +161,7 @@ export const apiRoutes: FastifyPluginAsync<RoutesOptions> = async (root: Fastify
       description: s.description,
       alert: s.alert,
       expected_after_s: s.expected_after_s,
-      run: { target: s.run.target, rate: s.run.rate as number, duration: s.run.duration, profile: s.run.profile },
+      run: { target: s.run.target, rate: s.run.rate, duration: s.run.duration, profile: s.run.profile },
       ...(s.fault ? { fault: s.fault } : {}),
     })),
   );
@@ -164,7 +174,7 @@ export const apiRoutes: FastifyPluginAsync<RoutesOptions> = async (root: Fastify
         summary: 'Start a scenario run',
         params: IdParams,
         body: ScenarioRunBodySchema,
-        response: { 201: Type.Object({ id: Type.String(), scenario: Type.String(), alert: Type.Union([Type.String(), Type.Null()]) }), 400: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 429: ErrorSchema },
+        response: { 201: ScenarioStartedSchema, 400: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 429: ErrorSchema },
       },
     },
     async (request, reply) => {

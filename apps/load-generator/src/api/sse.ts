@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { RunManager } from '../engine/manager.js';
-import type { RunSummary } from './wire.js';
+import type { RunSummary } from '../contract/schemas.js';
 
 /**
  * `GET /api/runs/:id/events`: Server-Sent Events, `progress` ({summary, point}) once per second and a

@@ -1,6 +1,6 @@
 import websocket, { type WebSocket } from '@fastify/websocket';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
-import type { RunSummary } from './wire.js';
+import type { RunSummary } from '../contract/schemas.js';
 
 /**
  * The original load generator's WebSocket protocol, kept so scripts written for it keep working.
@@ -161,15 +161,27 @@ class Session {
     this.closed = true;
     await this.stopCurrent();
   }
+
+  /** The server is closing: stop polling (its run is stopped by the run manager's own shutdown). */
+  dispose(): void {
+    this.closed = true;
+    this.clear();
+  }
 }
 
 export const wsCompatPlugin: FastifyPluginAsync = async (app) => {
   await app.register(websocket, { options: { maxPayload: 1024 * 1024 } });
+  // A session still open when the server closes stops polling with it.
+  const sessions = new Set<Session>();
+  app.addHook('preClose', async () => {
+    for (const s of sessions) s.dispose();
+  });
   // The upgrade itself passed the control-plane guard (Host, Origin, LAB_TOKEN); the inner calls
   // go through it again with the same credentials.
   app.get('/ws', { websocket: true }, (socket, request) => {
     const { authorization, cookie } = request.headers;
     const session = new Session(app, socket, { ...(authorization ? { authorization } : {}), ...(cookie ? { cookie } : {}) });
+    sessions.add(session);
     // Messages are handled one at a time, in order.
     let chain = Promise.resolve();
     socket.on('message', (data) => {
@@ -177,6 +189,7 @@ export const wsCompatPlugin: FastifyPluginAsync = async (app) => {
       chain = chain.then(() => session.onMessage(text)).catch((err: unknown) => request.log.warn({ err }, 'ws-compat: message failed'));
     });
     socket.on('close', () => {
+      sessions.delete(session);
       chain = chain.then(() => session.onClose()).catch(() => undefined);
     });
   });

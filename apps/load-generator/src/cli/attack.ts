@@ -2,12 +2,17 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parseDuration } from '@o11y/platform';
 import { readConfig } from '../config.js';
-import type { RunRequest, RunSummary, SeriesPoint } from '../api/wire.js';
+import type { RunRequest, SeriesPoint } from '../contract/schemas.js';
 import { Run } from '../engine/run.js';
 import { validateRunRequest } from '../engine/validate.js';
 import { InputError } from '../errors.js';
+import { presets, resolvePreset } from '../presets.js';
 import { PROFILES } from '../profiles/registry.js';
 import { VERSION } from '../version.js';
+import { readMixFile } from './mix-file.js';
+import { progressLine, textReport } from './report.js';
+
+export { progressLine, textReport } from './report.js';
 
 export interface CliIO {
   out(text: string): void;
@@ -21,10 +26,17 @@ export interface CliIO {
 
 export const USAGE = `Usage:
   o11y-load attack --url URL --rate N --duration D [options]
+  o11y-load attack --mix FILE [--rate N] [--duration D] [--profile P] [options]
+  o11y-load attack --preset ID [--rate N] [--duration D] [--profile P] [options]
   o11y-load profiles
+  o11y-load presets
   o11y-load --version
 
 attack options:
+      --mix FILE             a traffic mix: the body of POST /api/runs ({requests: [...], rate,
+                             duration, profile, auth, ...}) as YAML or JSON (.json); the flags
+                             below override the file
+      --preset ID            a built-in mix on TODO_API_URL (o11y-load presets), e.g. todo-journey
   -X, --method METHOD        GET (default), POST, PUT, PATCH, DELETE, HEAD
   -H, --header 'Name: value' a request header (repeatable)
       --body JSON|@file      request body (a JSON text, or @path to read a file)
@@ -34,7 +46,7 @@ attack options:
                              (Russian labels work too: Спайковая, …)
       --option name=value    a profile option (repeatable), e.g. --option period=10s,
                              --option 'stages=[{"duration":"10s","rate":200}]'
-      --seed N               seed of the chaotic profile
+      --seed N               seed of the chaotic profile and of the mix draw
       --max-in-flight N      in-flight cap; due requests over it are dropped (default 10000)
       --timeout D            per-request timeout (default 30s)
       --login-url URL --email E
@@ -66,29 +78,6 @@ function parseOptionValue(raw: string): unknown {
   } catch {
     return raw;
   }
-}
-
-const f1 = (x: number) => x.toFixed(1);
-
-export function progressLine(point: SeriesPoint): string {
-  const errors = point.failed;
-  return `${String(point.t + 1).padStart(5)}s  target ${f1(point.target_rps).padStart(8)} rps  achieved ${f1(point.sent).padStart(8)} rps  p99 ${f1(point.p99_ms).padStart(7)} ms  errors ${String(errors).padStart(5)}  dropped ${String(point.dropped).padStart(5)}  in-flight ${point.in_flight}`;
-}
-
-export function textReport(s: RunSummary): string {
-  const pct = (p: RunSummary['latency']) => `p50 ${p.p50}  p90 ${p.p90}  p95 ${p.p95}  p99 ${p.p99}  p99.9 ${p.p999}  max ${p.max} ms`;
-  const codes = Object.entries(s.status_codes).map(([c, n]) => `${c} × ${n}`).join(', ') || 'none';
-  const errs = Object.entries(s.errors).filter(([, n]) => n > 0).map(([c, n]) => `${c} × ${n}`).join(', ') || 'none';
-  return [
-    `Run ${s.state}${s.error ? ` (${s.error})` : ''}: ${s.target.method} ${s.target.url}`,
-    `  profile ${s.profile}, R = ${s.target_rate} rps, ${s.duration} s, seed ${s.seed}; elapsed ${s.elapsed} s`,
-    `  sent ${s.sent}  ok ${s.ok}  failed ${s.failed}  dropped ${s.dropped}  achieved ${s.achieved_rps} rps`,
-    `  latency (from intended send)  ${pct(s.latency)}`,
-    `  service latency (from send)   ${pct(s.service_latency)}`,
-    `  scheduler lag p99 ${s.lag_p99_ms} ms`,
-    `  status codes: ${codes}`,
-    `  errors: ${errs}`,
-  ].join('\n');
 }
 
 /**
@@ -139,6 +128,13 @@ async function main(argv: string[], io: CliIO): Promise<number> {
     io.out(`${USAGE}\n`);
     return command === undefined ? 2 : 0;
   }
+  if (command === 'presets') {
+    for (const p of presets(readConfig({ ...io.env, HOST: undefined }))) {
+      const names = p.run.requests?.map((r) => `${r.name} ${r.weight ?? 1}`).join(', ') ?? '';
+      io.out(`${p.id.padEnd(14)} ${p.title.en}: ${names} (R = ${p.run.rate} rps, ${p.run.duration}, ${p.run.profile})\n`);
+    }
+    return 0;
+  }
   if (command === 'profiles') {
     for (const p of PROFILES) io.out(`${p.id.padEnd(10)} ${p.label.ru.padEnd(14)} ${p.description.en}${p.options.length ? ` [options: ${p.options.map((o) => o.name).join(', ')}]` : ''}\n`);
     return 0;
@@ -149,6 +145,8 @@ async function main(argv: string[], io: CliIO): Promise<number> {
     strict: true,
     allowPositionals: false,
     options: {
+      mix: { type: 'string' },
+      preset: { type: 'string' },
       url: { type: 'string' },
       method: { type: 'string', short: 'X' },
       header: { type: 'string', short: 'H', multiple: true },
@@ -171,9 +169,16 @@ async function main(argv: string[], io: CliIO): Promise<number> {
       threads: { type: 'string' },
     },
   });
-  if (!values.url) throw new UsageError('--url is required');
-  if (!values.rate) throw new UsageError('--rate is required');
-  if (!values.duration) throw new UsageError('--duration is required');
+  const mixed = values.mix !== undefined || values.preset !== undefined;
+  if (values.mix !== undefined && values.preset !== undefined) throw new UsageError('--mix and --preset: choose one (a mix file may name a preset itself)');
+  if (mixed && (values.url !== undefined || values.method !== undefined || values.header !== undefined || values.body !== undefined)) {
+    throw new UsageError('--url, -X, -H and --body describe a single target: with --mix or --preset, headers and bodies belong to the requests of the mix');
+  }
+  if (!mixed) {
+    if (!values.url) throw new UsageError('--url is required (or --mix FILE, or --preset ID)');
+    if (!values.rate) throw new UsageError('--rate is required');
+    if (!values.duration) throw new UsageError('--duration is required');
+  }
   let body: string | undefined = values.body;
   if (body?.startsWith('@')) {
     try {
@@ -182,6 +187,15 @@ async function main(argv: string[], io: CliIO): Promise<number> {
       throw new UsageError(`--body ${body}: ${(err as Error).message}`);
     }
   }
+  let base: RunRequest;
+  if (values.mix !== undefined) {
+    try {
+      base = readMixFile(values.mix);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+  } else if (values.preset !== undefined) base = { preset: values.preset };
+  else base = { target: { method: values.method ?? 'GET', url: values.url as string, headers: (values.header ?? []).join('\n'), body } };
   const options: Record<string, unknown> = {};
   for (const o of values.option ?? []) {
     const eq = o.indexOf('=');
@@ -202,19 +216,23 @@ async function main(argv: string[], io: CliIO): Promise<number> {
     return n;
   };
   const auth = values['login-url'] ? { login_url: values['login-url'], email: values.email ?? '', password: await loginPassword(values, io) } : undefined;
-  const req: RunRequest = {
-    target: { method: values.method ?? 'GET', url: values.url, headers: (values.header ?? []).join('\n'), body },
+  // The CLI listens nowhere: HOST (and so the LAB_TOKEN rule for listeners) does not apply to it.
+  const config = readConfig({ ...io.env, HOST: undefined });
+  // The flags override the file or the preset; a new profile does not inherit the old one's options.
+  const keepOptions = values.profile === undefined || values.profile === base.profile;
+  const overrides: Partial<RunRequest> = {
     rate: values.rate,
     duration: values.duration,
-    profile: values.profile ?? 'constant',
-    profile_options: options,
+    profile: values.profile,
+    profile_options: values.option ? { ...(keepOptions ? base.profile_options : {}), ...options } : keepOptions ? undefined : {},
     timeout: values.timeout,
     max_in_flight: num(values['max-in-flight'], '--max-in-flight'),
     seed: num(values.seed, '--seed'),
     auth,
   };
-  // The CLI listens nowhere: HOST (and so the LAB_TOKEN rule for listeners) does not apply to it.
-  const spec = validateRunRequest(req, readConfig({ ...io.env, HOST: undefined }), `cli-${Date.now().toString(36)}`);
+  const merged = { ...base, ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) } as RunRequest;
+  const req = resolvePreset(merged, presets(config));
+  const spec = validateRunRequest(req, config, `cli-${Date.now().toString(36)}`);
   if (values.threads !== undefined) spec.threads = Math.max(1, Number(values.threads) || 1);
   const run = new Run(spec);
   run.on('progress', ({ point }: { point: SeriesPoint }) => io.err(`${progressLine(point)}\n`));

@@ -1,4 +1,4 @@
-import type { AuthInput } from '../api/wire.js';
+import type { AuthInput } from '../contract/schemas.js';
 
 /**
  * Logs in before a run and again, once, when a request sent with the current token comes back

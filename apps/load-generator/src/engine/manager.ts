@@ -3,7 +3,7 @@ import type { Tracer } from '@opentelemetry/api';
 import type { Registry } from 'prom-client';
 import { InputError } from '../errors.js';
 import { LoadgenMetrics } from './metrics.js';
-import type { RunRequest, RunSummary, SeriesPoint } from '../api/wire.js';
+import type { RunRequest, RunSummary, SeriesPoint } from '../contract/schemas.js';
 import { Run, type RunDeps } from './run.js';
 import { KEEP_RUNS, RunStore, type StoredRun } from './store.js';
 import { validateRunRequest, type Limits } from './validate.js';

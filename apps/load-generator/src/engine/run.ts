@@ -1,17 +1,18 @@
 import { EventEmitter } from 'node:events';
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import type { Tracer } from '@opentelemetry/api';
-import { ERROR_CLASSES, type AuthInput, type Percentiles, type RunState, type RunSummary, type SeriesPoint } from '../api/wire.js';
+import type { PreparedRequest } from '../contract/requests.js';
+import type { AuthInput, RunState, RunSummary, SeriesPoint } from '../contract/schemas.js';
 import type { RateCurve } from '../profiles/types.js';
 import { TokenHelper } from './auth.js';
-import { Shard, type ShardOptions } from './shard.js';
-import { emptyErrors, fromWire, mergeWindow, newHistogram, newWindow, pctMs, type WindowStats, type WireWindow } from './stats.js';
-import type { PreparedTarget } from './target.js';
+import { RunTotals, percentiles } from './run-totals.js';
+import { localShard, workerShard, type ShardBase, type ShardHandle, type ShardHandleEvents } from './shard-handles.js';
+import { mergeWindow, newWindow, pctMs, type WindowStats } from './stats.js';
 
 export interface RunSpec {
   id: string;
-  target: PreparedTarget;
+  /** The mix (a single target is a list of one). */
+  requests: PreparedRequest[];
   profile: { id: string; rate: number; duration: number; options: Record<string, unknown>; seed: number };
   curve: RateCurve;
   timeoutMs: number;
@@ -43,25 +44,7 @@ export interface RunDeps {
 /** Peak rate one thread holds comfortably; above it the run uses worker threads, if there are cores to spare. */
 export const RPS_PER_THREAD = 15000;
 
-/**
- * How long a stop waits for a thread's `end` before terminating it: a thread flushes its spans
- * first, for at most FLUSH_TIMEOUT_MS (engine/worker.ts); locally that takes milliseconds.
- */
-const FLUSH_WAIT_MS = 3000;
-
-interface ShardHandle {
-  /** Starts sending with t = 0 at `epoch` (performance.timeOrigin-based ms). */
-  begin(epoch: number): void;
-  stop(): Promise<void>;
-  setToken(token: string | undefined): void;
-  readonly inFlight: number;
-}
-
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
-
-function percentiles(h: ReturnType<typeof newHistogram>): Percentiles {
-  return { p50: pctMs(h, 50), p90: pctMs(h, 90), p95: pctMs(h, 95), p99: pctMs(h, 99), p999: pctMs(h, 99.9), max: h.totalCount ? Math.round(h.maxValue) / 1000 : 0 };
-}
 
 /**
  * One run: starts its shards (in this thread or in worker threads), merges their windows second
@@ -83,12 +66,7 @@ export class Run extends EventEmitter {
   private readonly shardEnded: boolean[] = [];
   private readonly pending = new Map<number, { w: WindowStats }>();
   private nextIndex = 0;
-  private readonly totals = { sent: 0, ok: 0, failed: 0, dropped: 0, status: {} as Record<string, number>, errors: emptyErrors() };
-  private readonly latency = newHistogram();
-  private readonly service = newHistogram();
-  private readonly lag = newHistogram();
-  /** Sent in the last merged second (loadgen_rps_current). */
-  lastSecondSent = 0;
+  private readonly totals: RunTotals;
   private finalInFlight = 0;
   private doneSettled = false;
   readonly finished: Promise<RunSummary>;
@@ -101,6 +79,12 @@ export class Run extends EventEmitter {
     super();
     this.setMaxListeners(0);
     this.finished = new Promise((r) => (this.resolveFinished = r));
+    this.totals = new RunTotals({ requests: spec.requests, curve: spec.curve, duration: spec.profile.duration });
+  }
+
+  /** Sent in the last merged second (loadgen_rps_current). */
+  get lastSecondSent(): number {
+    return this.totals.lastSecondSent;
   }
 
   get id(): string {
@@ -156,8 +140,8 @@ export class Run extends EventEmitter {
 
   private async startShards(): Promise<void> {
     const n = this.threadCount();
-    const base = {
-      target: this.spec.target,
+    const base: ShardBase = {
+      requests: this.spec.requests,
       profile: this.spec.profile,
       timeoutMs: this.spec.timeoutMs,
       maxInFlight: Math.max(1, Math.ceil(this.spec.maxInFlight / n)),
@@ -171,15 +155,16 @@ export class Run extends EventEmitter {
     for (let i = 0; i < n; i++) {
       this.reported[i] = -1;
       this.shardEnded[i] = false;
-      const events = {
+      const events: ShardHandleEvents = {
         window: (w: WindowStats) => this.onWindow(i, w),
         unauthorized: (token: string | undefined) => this.tokenHelper?.unauthorized(token),
         end: () => this.onShardEnd(i),
+        failed: (err: Error) => this.fail(err),
       };
       if (n === 1) {
-        handles.push(this.localShard(i, base, events));
+        handles.push(localShard(i, base, events, this.deps.tracer));
       } else {
-        const { handle, ready } = this.workerShard(i, base, events);
+        const { handle, ready } = workerShard(i, base, events, Boolean(this.deps.tracingExported));
         handles.push(handle);
         starters.push(ready);
       }
@@ -196,90 +181,13 @@ export class Run extends EventEmitter {
     for (const h of handles) h.begin(this.startEpoch);
   }
 
-  private localShard(i: number, base: Omit<ShardOptions, 'offset' | 'startEpochMs'>, events: { window(w: WindowStats): void; unauthorized(t: string | undefined): void; end(): void }): ShardHandle {
-    let shard: Shard | undefined;
-    return {
-      begin: (epoch: number) => {
-        shard = new Shard({ ...base, offset: i, startEpochMs: epoch }, events, this.deps.tracer);
-        shard.start();
-      },
-      stop: async () => shard?.stop(),
-      setToken: (t) => shard?.setToken(t),
-      get inFlight() {
-        return shard?.inFlight ?? 0;
-      },
-    };
-  }
-
-  private workerShard(i: number, base: Omit<ShardOptions, 'offset' | 'startEpochMs'>, events: { window(w: WindowStats): void; unauthorized(t: string | undefined): void; end(): void }): { handle: ShardHandle; ready: Promise<void> } {
-    const fromSource = import.meta.url.endsWith('.ts');
-    const file = new URL(fromSource ? './worker.ts' : './worker.js', import.meta.url);
-    let inFlight = 0;
-    let ended = false;
-    let endedResolve: () => void = () => {};
-    const endedP = new Promise<void>((r) => (endedResolve = r));
-    let worker: Worker | undefined = undefined;
-    let readyResolve: () => void = () => {};
-    let readyReject: (e: Error) => void = () => {};
-    const ready = new Promise<void>((res, rej) => {
-      readyResolve = res;
-      readyReject = rej;
-    });
-    const finish = () => {
-      if (ended) return;
-      ended = true;
-      endedResolve();
-      events.end();
-      void worker?.terminate();
-    };
-    const workerData = { ...base, offset: i, startEpochMs: 0, tracing: Boolean(this.deps.tracingExported) };
-    // Run from TypeScript sources (tests): a tiny bootstrap registers tsx in the thread first.
-    const entry = fromSource
-      ? new URL(`data:text/javascript,${encodeURIComponent(`const { register } = await import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}); register(); await import(${JSON.stringify(file.href)});`)}`)
-      : file;
-    worker = new Worker(entry, { workerData });
-    worker.on('message', (m: { type: string; window?: WireWindow; token?: string }) => {
-      if (m.type === 'ready') readyResolve();
-      else if (m.type === 'window' && m.window) {
-        inFlight = m.window.inFlight;
-        events.window(fromWire(m.window));
-      } else if (m.type === 'unauthorized') events.unauthorized(m.token);
-      else if (m.type === 'end') finish();
-    });
-    worker.on('error', (err) => {
-      readyReject(err);
-      if (!ended) this.fail(new Error(`engine thread failed: ${err.message}`));
-      finish();
-    });
-    worker.on('exit', () => {
-      readyReject(new Error('engine thread exited before it was ready'));
-      finish();
-    });
-    const handle = {
-      begin: (epoch: number) => worker?.postMessage({ type: 'start', epoch }),
-      stop: async () => {
-        if (ended) return;
-        worker?.postMessage({ type: 'stop' });
-        let timer: NodeJS.Timeout | undefined;
-        await Promise.race([endedP, new Promise((r) => (timer = setTimeout(r, FLUSH_WAIT_MS)))]);
-        clearTimeout(timer);
-        finish();
-      },
-      setToken: (t: string | undefined) => worker?.postMessage({ type: 'token', token: t }),
-      get inFlight() {
-        return ended ? 0 : inFlight;
-      },
-    };
-    return { handle, ready };
-  }
-
   private onWindow(shard: number, w: WindowStats): void {
     if (this.doneSettled) return;
     this.reported[shard] = w.index;
     const entry = this.pending.get(w.index);
     if (entry) mergeWindow(entry.w, w);
     else {
-      const copy = newWindow(w.index);
+      const copy = newWindow(w.index, w.requests.length);
       mergeWindow(copy, w);
       copy.length = w.length;
       copy.inFlight = w.inFlight;
@@ -314,38 +222,7 @@ export class Run extends EventEmitter {
   }
 
   private addWindow(w: WindowStats): void {
-    const T = this.spec.profile.duration;
-    const c = this.spec.curve;
-    const a = Math.min(w.index, T);
-    const b = Math.min(w.index + 1, T);
-    const expected = b > a ? c.integral(b) - c.integral(a) : 0;
-    this.totals.sent += w.sent;
-    this.totals.ok += w.ok;
-    this.totals.failed += w.failed;
-    this.totals.dropped += w.dropped;
-    for (const [code, n] of Object.entries(w.status)) this.totals.status[code] = (this.totals.status[code] ?? 0) + n;
-    for (const e of ERROR_CLASSES) this.totals.errors[e] += w.errors[e];
-    this.latency.add(w.latency);
-    this.service.add(w.service);
-    this.lag.add(w.lag);
-    this.lastSecondSent = w.sent;
-    const point: SeriesPoint = {
-      t: w.index,
-      target_rps: round3(expected),
-      sent: w.sent,
-      ok: w.ok,
-      failed: w.failed,
-      dropped: w.dropped,
-      in_flight: w.inFlight,
-      p50_ms: pctMs(w.latency, 50),
-      p95_ms: pctMs(w.latency, 95),
-      p99_ms: pctMs(w.latency, 99),
-      service_p50_ms: pctMs(w.service, 50),
-      service_p99_ms: pctMs(w.service, 99),
-      lag_p99_ms: pctMs(w.lag, 99),
-      status_codes: { ...w.status },
-      errors: { ...w.errors },
-    };
+    const point: SeriesPoint = this.totals.add(w);
     this.points.push(point);
     this.deps.observer?.window(this, w);
     this.emit('progress', { summary: this.summary(), point });
@@ -405,6 +282,8 @@ export class Run extends EventEmitter {
     const elapsed = this.elapsed();
     // Totals come from merged seconds, so while running they are divided by the seconds merged so far.
     const covered = this.doneSettled ? Math.min(elapsed, this.spec.profile.duration) : Math.min(this.points.length, this.spec.profile.duration);
+    const t = this.totals;
+    const first = this.spec.requests[0];
     const s: RunSummary = {
       id: this.id,
       state: this.state,
@@ -416,19 +295,21 @@ export class Run extends EventEmitter {
       profile: this.spec.profile.id,
       profile_options: this.spec.profile.options,
       seed: this.spec.profile.seed,
-      target: { method: this.spec.target.method, url: this.spec.target.url },
+      target: { method: first?.method ?? 'GET', url: first?.url ?? '' },
       target_rate: this.spec.profile.rate,
-      sent: this.totals.sent,
-      ok: this.totals.ok,
-      failed: this.totals.failed,
-      dropped: this.totals.dropped,
-      achieved_rps: covered > 0 ? round3(this.totals.sent / covered) : 0,
+      sent: t.run.sent,
+      ok: t.run.ok,
+      failed: t.run.failed,
+      dropped: t.run.dropped,
+      redrawn: t.redrawn,
+      achieved_rps: covered > 0 ? round3(t.run.sent / covered) : 0,
       in_flight: this.doneSettled ? this.finalInFlight : this.inFlightLive(),
-      latency: percentiles(this.latency),
-      service_latency: percentiles(this.service),
-      lag_p99_ms: pctMs(this.lag, 99),
-      status_codes: { ...this.totals.status },
-      errors: { ...this.totals.errors },
+      latency: percentiles(t.run.latency),
+      service_latency: percentiles(t.service),
+      lag_p99_ms: pctMs(t.lag, 99),
+      status_codes: { ...t.run.status },
+      errors: { ...t.run.errors },
+      requests: t.requestStats(),
       ...(this.spec.scenario ? { scenario: this.spec.scenario } : {}),
     };
     return s;

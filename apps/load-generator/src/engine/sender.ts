@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { SpanKind, SpanStatusCode, type Span, type Tracer } from '@opentelemetry/api';
 import { Client, type Dispatcher } from 'undici';
-import type { ErrorClass } from '../api/wire.js';
-import type { PreparedTarget } from './target.js';
+import type { ErrorClass } from '../contract/schemas.js';
+import type { RequestRuntime } from './render.js';
 
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT', 'UND_ERR_TIMEOUT']);
 const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'ECONNABORTED', 'UND_ERR_CLOSED', 'ERR_STREAM_PREMATURE_CLOSE']);
@@ -52,11 +52,26 @@ class LoopLoad {
   }
 }
 
-/**
- * Called once per request: an HTTP status (0 on a transport error), the error class if any, when it
- * left (ms, for service latency), the token it carried, and the intended send time it was given.
- */
-export type Completion = (status: number, error: ErrorClass | undefined, sentAtMs: number, tokenUsed: string | undefined, intendedMs: number) => void;
+/** Response bytes kept for a capture; a larger body is not parsed (and captures nothing). */
+export const MAX_CAPTURE_BODY = 1024 * 1024;
+
+/** A finished request, as the completion callback sees it. */
+export interface Completed {
+  readonly request: RequestRuntime;
+  /** HTTP status, 0 on a transport error. */
+  readonly status: number;
+  readonly error: ErrorClass | undefined;
+  /** When a connection took it (service latency starts here), or when it queued if none ever did. */
+  readonly sentAtMs: number;
+  readonly intendedMs: number;
+  /** The token it carried. */
+  readonly token: string | undefined;
+  /** The response body, kept only for requests that capture (at most MAX_CAPTURE_BODY). */
+  responseBody(): Buffer | undefined;
+}
+
+/** Called once per request. */
+export type Completion = (c: Completed) => void;
 
 export interface SenderOptions {
   timeoutMs: number;
@@ -90,25 +105,47 @@ class IdSource {
   }
 }
 
-class RequestHandler implements Dispatcher.DispatchHandler {
+class RequestHandler implements Dispatcher.DispatchHandler, Completed {
   status = 0;
+  error: ErrorClass | undefined;
   finished = false;
   /** When it was handed to a connection (service latency starts here, not in the wait queue). */
   sentAt = 0;
   client: Client | undefined;
+  /** Response chunks of a capturing request; undefined otherwise or once past MAX_CAPTURE_BODY. */
+  private chunks: Buffer[] | undefined;
+  private bytes = 0;
 
   constructor(
     private readonly sender: Sender,
+    readonly request: RequestRuntime,
+    readonly path: string,
+    readonly body: string | Buffer | undefined,
+    /** Its own header array when templates expanded into it; the request's shared one otherwise. */
+    readonly headers: string[] | undefined,
     readonly traceparent: string,
     /** When it asked for a connection (the wait for one counts against the timeout). */
     readonly queuedAt: number,
     readonly intendedMs: number,
     readonly token: string | undefined,
     private readonly span: Span | undefined,
-  ) {}
+  ) {
+    if (request.capture.length) this.chunks = [];
+  }
+
+  get sentAtMs(): number {
+    return this.sentAt || this.queuedAt;
+  }
+
+  responseBody(): Buffer | undefined {
+    const c = this.chunks;
+    if (!c) return undefined;
+    // A small JSON answer arrives in one chunk: no copy.
+    return c.length === 1 ? c[0] : Buffer.concat(c, this.bytes);
+  }
 
   // undici's raw handler interface: headers stay unparsed buffers (the parsed-object interface costs a
-  // header parse per response that nobody reads).
+  // header parse per response that nobody reads), and bodies are read only by requests that capture.
   onConnect(): void {}
 
   onHeaders(statusCode: number): boolean {
@@ -116,7 +153,12 @@ class RequestHandler implements Dispatcher.DispatchHandler {
     return true;
   }
 
-  onData(): boolean {
+  onData(chunk: Buffer): boolean {
+    if (this.chunks) {
+      this.bytes += chunk.length;
+      if (this.bytes > MAX_CAPTURE_BODY) this.chunks = undefined;
+      else this.chunks.push(chunk);
+    }
     return true;
   }
 
@@ -128,25 +170,27 @@ class RequestHandler implements Dispatcher.DispatchHandler {
       if (this.status >= 500) this.span.setStatus({ code: SpanStatusCode.ERROR });
       this.span.end();
     }
-    this.sender.finished(this, this.status, undefined);
+    this.sender.finished(this);
   }
 
   onError(err: Error): void {
     if (this.finished) return;
     this.finished = true;
-    const cls = classifyError(err);
+    this.status = 0;
+    this.error = classifyError(err);
+    this.chunks = undefined;
     if (this.span) {
-      this.span.setAttribute('error.type', cls);
+      this.span.setAttribute('error.type', this.error);
       this.span.setStatus({ code: SpanStatusCode.ERROR, message: err.message });
       this.span.end();
     }
-    this.sender.finished(this, 0, cls);
+    this.sender.finished(this);
   }
 }
 
 /**
- * Sends the target request over undici keep-alive connections (one request at a time each, no
- * pipelining). Fire-and-forget: the caller is told of each completion and never waits, so a slow
+ * Sends the requests of one origin over undici keep-alive connections (one request at a time each,
+ * no pipelining); a mix with several origins has one sender per origin. Fire-and-forget: the caller is told of each completion and never waits, so a slow
  * target cannot slow the schedule. A due request takes an idle connection, or a new one (see
  * BUSY_UTILIZATION) up to `connections`; otherwise it waits here in FIFO order for the next to
  * free up. Waiting requests are still in flight, and their latency counts from the intended time.
@@ -162,18 +206,14 @@ export class Sender {
   private connecting = 0;
   private readonly busy: () => boolean;
   private closed = false;
-  /** The request headers, the last value (traceparent) set per request; the same plus authorization. */
-  private readonly headers: string[];
-  private readonly authHeaders: string[];
   /** `Bearer <token>` of the last token seen (tokens change only on a re-login). */
   private bearer = { token: '', value: '' };
   private readonly ids = new IdSource();
   private readonly host: string;
-  private readonly body: Buffer | undefined;
   private readonly clientOptions: Client.Options;
 
   constructor(
-    private readonly target: PreparedTarget,
+    private readonly origin: string,
     private readonly opts: SenderOptions,
   ) {
     this.clientOptions = {
@@ -184,11 +224,7 @@ export class Sender {
       bodyTimeout: opts.timeoutMs,
       connect: { timeout: Math.min(opts.timeoutMs, 30_000) },
     };
-    const headers: Record<string, string> = { 'user-agent': opts.userAgent, ...target.headers };
-    this.headers = [...Object.entries(headers).flat(), 'traceparent', ''];
-    this.authHeaders = [...this.headers, 'authorization', ''];
-    this.host = new URL(target.url).host;
-    this.body = target.body === undefined ? undefined : Buffer.from(target.body);
+    this.host = new URL(origin).host;
     const load = new LoopLoad();
     this.busy = opts.busy ?? (() => load.utilization >= BUSY_UTILIZATION);
   }
@@ -198,15 +234,18 @@ export class Sender {
     return this.all.length;
   }
 
-  /** Sends one request due at `intendedMs` (the schedule's time, in the clock of `opts.now`). */
-  send(token: string | undefined, intendedMs: number): void {
+  /**
+   * Sends one request due at `intendedMs` (the schedule's time, in the clock of `opts.now`), with its
+   * path, body and (when templates expanded into them) headers made for this arrival.
+   */
+  send(request: RequestRuntime, path: string, body: string | Buffer | undefined, headers: string[] | undefined, token: string | undefined, intendedMs: number): void {
     const sampled = this.opts.traceRatio > 0 && (this.opts.traceRatio >= 1 || Math.random() < this.opts.traceRatio);
     let span: Span | undefined;
     let traceparent: string;
     if (sampled && this.opts.tracer) {
-      span = this.opts.tracer.startSpan(this.target.method, {
+      span = this.opts.tracer.startSpan(request.method, {
         kind: SpanKind.CLIENT,
-        attributes: { 'http.request.method': this.target.method, 'url.full': this.target.url, 'server.address': this.host },
+        attributes: { 'http.request.method': request.method, 'url.full': `${this.origin}${path}`, 'server.address': this.host, 'loadgen.request': request.name },
       });
       const sc = span.spanContext();
       traceparent = `00-${sc.traceId}-${sc.spanId}-${sc.traceFlags & 1 ? '01' : '00'}`;
@@ -214,21 +253,21 @@ export class Sender {
       traceparent = this.ids.traceparent(sampled);
     }
     this.inFlight++;
-    const handler = new RequestHandler(this, traceparent, this.opts.now(), intendedMs, token, span);
+    const handler = new RequestHandler(this, request, path, body, headers, traceparent, this.opts.now(), intendedMs, token, span);
     const client = this.idle.pop() ?? (this.mayOpen() ? this.open() : undefined);
     if (client) this.dispatch(client, handler);
     else this.waiting.push(handler);
   }
 
   /** A request is over: free its connection for the next waiting request, then report it. */
-  finished(handler: RequestHandler, status: number, error: ErrorClass | undefined): void {
+  finished(handler: RequestHandler): void {
     this.inFlight--;
     this.release(handler.client);
-    this.opts.done(status, error, handler.sentAt || handler.queuedAt, handler.token, handler.intendedMs);
+    this.opts.done(handler);
   }
 
   private open(): Client {
-    const client = new Client(this.target.origin, this.clientOptions);
+    const client = new Client(this.origin, this.clientOptions);
     let pending = true;
     this.connecting++;
     const settled = () => {
@@ -277,17 +316,18 @@ export class Sender {
   private dispatch(client: Client, handler: RequestHandler): void {
     handler.client = client;
     handler.sentAt = this.opts.now();
-    // One header array for all requests: undici copies the headers into the request it builds
+    // One header array per request of the mix: undici copies the headers into the request it builds
     // before dispatch returns, so only the per-request values change.
-    const { token } = handler;
-    const headers = token === undefined ? this.headers : this.authHeaders;
-    headers[this.headers.length - 1] = handler.traceparent;
-    if (token !== undefined) {
+    const { token, request } = handler;
+    const withToken = token !== undefined && request.takesToken;
+    const headers = handler.headers ?? (withToken ? request.authHeaders : request.headers);
+    headers[request.traceSlot] = handler.traceparent;
+    if (withToken) {
       if (token !== this.bearer.token) this.bearer = { token, value: `Bearer ${token}` };
       headers[headers.length - 1] = this.bearer.value;
     }
     try {
-      client.dispatch({ path: this.target.path, method: this.target.method, headers, body: this.body }, handler);
+      client.dispatch({ path: handler.path, method: request.method, headers, body: handler.body }, handler);
     } catch (err) {
       handler.onError(err as Error);
     }

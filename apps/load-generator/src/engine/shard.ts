@@ -1,14 +1,16 @@
 import type { Tracer } from '@opentelemetry/api';
+import type { PreparedRequest } from '../contract/requests.js';
 import { buildProfile } from '../profiles/registry.js';
+import { MixPicker } from './mix.js';
+import { CapturePool } from './pools.js';
+import { Arrival, RequestRuntime, valueAt } from './render.js';
 import { Schedule } from './scheduler.js';
-import { Sender } from './sender.js';
-import type { ErrorClass } from '../api/wire.js';
-import { newWindow, recordMs, resetWindow, type WindowStats } from './stats.js';
-import type { PreparedTarget } from './target.js';
+import { Sender, type Completed } from './sender.js';
+import { foldRequests, newWindow, recordMs, resetWindow, windowActive, type RequestWindow, type WindowStats } from './stats.js';
 
 /** Everything a shard needs, as plain data (it may run in a worker thread). */
 export interface ShardOptions {
-  target: PreparedTarget;
+  requests: PreparedRequest[];
   profile: { id: string; rate: number; duration: number; options: Record<string, unknown>; seed: number };
   timeoutMs: number;
   /** In-flight cap of this shard. */
@@ -24,7 +26,7 @@ export interface ShardOptions {
 }
 
 export interface ShardEvents {
-  /** A closed window, in index order without gaps. The object is reused after the call returns. */
+  /** A closed window (folded), in index order without gaps. The object is reused after the call returns. */
   window(w: WindowStats): void;
   /** A response was 401 for a request sent with `token`. */
   unauthorized(token: string | undefined): void;
@@ -33,21 +35,32 @@ export interface ShardEvents {
 }
 
 const MAX_PER_TICK = 20_000;
-/** Connections per shard and target. */
+/** Connections per shard and origin. */
 export const MAX_CONNECTIONS = 1024;
 
 /**
- * The attacker loop of one thread: it owns time and I/O. Each tick sends every request whose
- * intended time has come (or counts it dropped at the in-flight cap), then closes the windows
- * that are over. Memory is a few open windows and counters: nothing per request is kept.
+ * The attacker loop of one thread: it owns time and I/O. Each tick takes every arrival whose
+ * intended time has come, draws its request from the mix (a function of the seed and the
+ * arrival's index k), and sends it (or counts it dropped at the in-flight cap), then closes the
+ * windows that are over. Memory is a few open windows, counters and the capture pools (bounded):
+ * nothing per request is kept. The pools belong to this shard: with worker threads each thread
+ * captures and uses its own values.
  */
 export class Shard {
   private readonly schedule: Schedule;
-  private readonly sender: Sender;
+  private readonly senders: Sender[];
+  private readonly requests: RequestRuntime[];
+  private readonly senderOf: Sender[];
+  private readonly pools: CapturePool[];
+  private readonly mix: MixPicker;
+  private readonly arrival: Arrival;
   private readonly duration: number;
   private readonly origin: number;
   private token: string | undefined;
   private nextT: number | undefined;
+  /** Index k of the next arrival in the run's schedule. */
+  private k: number;
+  private inFlightCount = 0;
   private readonly open = new Map<number, WindowStats>();
   private readonly spare: WindowStats[] = [];
   private closedBefore = 0;
@@ -63,23 +76,39 @@ export class Shard {
     const { curve } = buildProfile({ profile: opts.profile.id, rate: opts.profile.rate, duration: opts.profile.duration, options: opts.profile.options, seed: opts.profile.seed });
     this.duration = opts.profile.duration;
     this.schedule = new Schedule(curve, this.duration, opts.offset, opts.stride);
+    this.k = opts.offset;
     this.origin = opts.startEpochMs - performance.timeOrigin;
     this.token = opts.token;
-    this.sender = new Sender(opts.target, {
-      timeoutMs: opts.timeoutMs,
-      // Opened on demand (see BUSY_UTILIZATION) up to the in-flight cap, but at most MAX_CONNECTIONS.
-      // Requests beyond it wait in the sender; their latency still counts from the intended send time.
-      connections: Math.min(opts.maxInFlight, MAX_CONNECTIONS),
-      userAgent: opts.userAgent,
-      traceRatio: opts.traceRatio,
-      tracer,
-      now: () => this.nowMs(),
-      done: this.complete,
-    });
+    const names = [...new Set(opts.requests.flatMap((r) => [...r.capture.map((c) => c.name), ...r.needs.map((n) => n.name)]))];
+    this.pools = names.map(() => new CapturePool());
+    const pool = (name: string) => names.indexOf(name);
+    this.requests = opts.requests.map((r, i) => new RequestRuntime(i, r, opts.userAgent, pool));
+    this.arrival = new Arrival(opts.profile.seed, this.pools);
+    this.mix = new MixPicker(this.requests.map((r, i) => ({ weight: opts.requests[i]?.weight ?? 1, needs: r.needs, canRun: (p: CapturePool[]) => r.canRun(p) })), this.pools, opts.profile.seed);
+    const byOrigin = new Map<string, Sender>();
+    for (const r of this.requests) {
+      if (byOrigin.has(r.origin)) continue;
+      byOrigin.set(
+        r.origin,
+        new Sender(r.origin, {
+          timeoutMs: opts.timeoutMs,
+          // Opened on demand (see BUSY_UTILIZATION) up to the in-flight cap, but at most MAX_CONNECTIONS.
+          // Requests beyond it wait in the sender; their latency still counts from the intended send time.
+          connections: Math.min(opts.maxInFlight, MAX_CONNECTIONS),
+          userAgent: opts.userAgent,
+          traceRatio: opts.traceRatio,
+          tracer,
+          now: () => this.nowMs(),
+          done: this.complete,
+        }),
+      );
+    }
+    this.senders = [...byOrigin.values()];
+    this.senderOf = this.requests.map((r) => byOrigin.get(r.origin) as Sender);
   }
 
   get inFlight(): number {
-    return this.sender.inFlight;
+    return this.inFlightCount;
   }
 
   setToken(token: string | undefined): void {
@@ -108,36 +137,67 @@ export class Shard {
     let w = this.open.get(i);
     if (!w) {
       const s = this.spare.pop();
-      w = s ? resetWindow(s, i) : newWindow(i);
+      w = s ? resetWindow(s, i) : newWindow(i, this.requests.length);
       this.open.set(i, w);
     }
     return w;
   }
 
-  private readonly complete = (status: number, error: ErrorClass | undefined, sentAtMs: number, tokenUsed: string | undefined, intendedMs: number): void => {
+  private readonly complete = (c: Completed): void => {
+    this.inFlightCount--;
     if (this.stopped) return;
     const now = this.nowMs();
     const w = this.windowAt(Math.floor(now / 1000));
+    const r = w.requests[c.request.index] as RequestWindow;
+    const { status, error } = c;
     if (error) {
-      w.failed++;
-      w.errors[error]++;
+      r.failed++;
+      r.errors[error]++;
     } else {
-      if (status >= 200 && status < 400) w.ok++;
-      else w.failed++;
+      if (status >= 200 && status < 400) r.ok++;
+      else r.failed++;
       const code = String(status);
-      w.status[code] = (w.status[code] ?? 0) + 1;
-      if (status === 401) this.events.unauthorized(tokenUsed);
+      r.status[code] = (r.status[code] ?? 0) + 1;
+      if (status === 401) this.events.unauthorized(c.token);
+      if (status < 300 && c.request.capture.length) this.capture(c);
     }
-    const latency = now - intendedMs;
-    const service = now - sentAtMs;
-    recordMs(w.latency, latency);
+    const latency = now - c.intendedMs;
+    const service = now - c.sentAtMs;
+    recordMs(r.latency, latency);
     recordMs(w.service, service);
-    w.promLatency.observe(latency / 1000);
-    w.promService.observe(service / 1000);
+    r.promLatency.observe(latency / 1000);
+    r.promService.observe(service / 1000);
     if (this.ended) return;
     // A drained shard ends without waiting for the next tick.
-    if (this.nextT === undefined && this.sender.inFlight === 0 && now >= this.duration * 1000) this.finish(now / 1000, false);
+    if (this.nextT === undefined && this.inFlightCount === 0 && now >= this.duration * 1000) this.finish(now / 1000, false);
   };
+
+  /** Stores the captured values of a 2xx JSON response in the pools (a body that is not JSON captures nothing). */
+  private capture(c: Completed): void {
+    const body = c.responseBody();
+    if (!body || body.length === 0) return;
+    let json: unknown;
+    try {
+      json = JSON.parse(body.toString('utf8'));
+    } catch {
+      return;
+    }
+    for (const spec of c.request.capture) {
+      const v = valueAt(json, spec.path);
+      if (v !== undefined) this.pools[spec.pool]?.add(v);
+    }
+  }
+
+  private send(i: number, intendedMs: number): void {
+    const r = this.requests[i] as RequestRuntime;
+    const a = this.arrival.at(this.k);
+    const token = this.token;
+    const path = r.path(a);
+    const headers = r.expandHeaders(a, token !== undefined && r.takesToken);
+    const body = r.body(a);
+    this.inFlightCount++;
+    (this.senderOf[i] as Sender).send(r, path, body, headers, token, intendedMs);
+  }
 
   private readonly tick = (): void => {
     this.timer = undefined;
@@ -148,22 +208,26 @@ export class Shard {
     while (this.nextT !== undefined && this.nextT <= now && n < MAX_PER_TICK) {
       const t = this.nextT;
       const w = this.windowAt(Math.floor(t));
-      if (this.sender.inFlight >= this.opts.maxInFlight) {
-        w.dropped++;
+      const i = this.mix.pick(this.k);
+      if (this.mix.redrawn) w.redrawn++;
+      const r = w.requests[i] as RequestWindow;
+      if (this.inFlightCount >= this.opts.maxInFlight) {
+        r.dropped++;
       } else {
-        w.sent++;
+        r.sent++;
         const lagMs = nowMs - t * 1000;
         recordMs(w.lag, lagMs);
         w.promLag.observe(lagMs / 1000);
-        this.sender.send(this.token, t * 1000);
+        this.send(i, t * 1000);
       }
       n++;
+      this.k += this.opts.stride;
       this.nextT = this.schedule.next();
     }
     this.closeUpTo(now);
     if (this.nextT === undefined && now >= this.duration) {
       const giveUp = this.duration + this.opts.timeoutMs / 1000 + 2;
-      if (this.sender.inFlight === 0 || now > giveUp) {
+      if (this.inFlightCount === 0 || now > giveUp) {
         this.finish(now, false);
         return;
       }
@@ -188,7 +252,8 @@ export class Shard {
   private emit(index: number, length: number): void {
     const w = this.windowAt(index);
     w.length = length;
-    w.inFlight = this.sender.inFlight;
+    w.inFlight = this.inFlightCount;
+    foldRequests(w);
     this.open.delete(index);
     this.closedBefore = index + 1;
     this.events.window(w);
@@ -200,15 +265,17 @@ export class Shard {
     this.closeUpTo(now);
     // The current window, partial: always on stop, otherwise only when something happened in it.
     const cur = this.open.get(this.closedBefore);
-    const busy = cur && cur.sent + cur.dropped + cur.ok + cur.failed > 0;
+    const busy = cur !== undefined && windowActive(cur);
     if (stopped ? now > this.closedBefore || busy : busy || this.closedBefore < Math.ceil(this.duration - 1e-9)) {
       this.emit(this.closedBefore, Math.max(0, Math.min(1, now - this.closedBefore)));
     }
     this.ended = true;
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
-    if (stopped || this.sender.inFlight > 0) void this.sender.destroy();
-    else void this.sender.close();
+    for (const s of this.senders) {
+      if (stopped || s.inFlight > 0) void s.destroy();
+      else void s.close();
+    }
     this.events.end();
   }
 }

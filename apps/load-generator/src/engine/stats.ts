@@ -1,8 +1,7 @@
 import * as hdr from 'hdr-histogram-js';
-import { ERROR_CLASSES, type ErrorCounts } from '../api/wire.js';
+import { ERROR_CLASSES, type ErrorCounts } from '../contract/schemas.js';
 
 export type Histogram = hdr.Histogram;
-
 
 /** Prometheus buckets of the latency histograms, in seconds; 0.5 is a bound so "p99 > 500 ms" is exact. */
 export const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 30];
@@ -67,90 +66,146 @@ export function emptyErrors(): ErrorCounts {
   return { timeout: 0, refused: 0, reset: 0, dns: 0, other: 0 };
 }
 
+function addCounts(a: Record<string, number>, b: Record<string, number>): void {
+  for (const k in b) a[k] = (a[k] ?? 0) + (b[k] as number);
+}
+
+function addErrors(a: ErrorCounts, b: ErrorCounts): void {
+  for (const c of ERROR_CLASSES) a[c] += b[c];
+}
+
 /**
- * One second of one shard. `sent` and `dropped` belong to the window of the intended send time;
- * responses (ok, failed, codes, errors, latencies) to the window in which they completed.
+ * One second of one request of the mix, in one shard: the hot path records here only. Counts add
+ * and HDR histograms merge exactly, so shards, threads and processes combine without loss.
  */
-export interface WindowStats {
-  index: number;
-  /** Window length in seconds (< 1 for the last, partial one). */
-  length: number;
+export interface RequestWindow {
   sent: number;
   ok: number;
   failed: number;
   dropped: number;
-  inFlight: number;
   status: Record<string, number>;
   errors: ErrorCounts;
+  /** From the intended send time. */
   latency: Histogram;
-  service: Histogram;
-  lag: Histogram;
   promLatency: BucketCounts;
   promService: BucketCounts;
-  promLag: BucketCounts;
 }
 
-export function newWindow(index: number): WindowStats {
-  return {
-    index,
-    length: 1,
-    sent: 0,
-    ok: 0,
-    failed: 0,
-    dropped: 0,
-    inFlight: 0,
-    status: {},
-    errors: emptyErrors(),
-    latency: newHistogram(),
-    service: newHistogram(),
-    lag: newHistogram(),
-    promLatency: new BucketCounts(LATENCY_BUCKETS),
-    promService: new BucketCounts(LATENCY_BUCKETS),
-    promLag: new BucketCounts(LAG_BUCKETS),
-  };
+export function newRequestWindow(): RequestWindow {
+  return { sent: 0, ok: 0, failed: 0, dropped: 0, status: {}, errors: emptyErrors(), latency: newHistogram(), promLatency: new BucketCounts(LATENCY_BUCKETS), promService: new BucketCounts(LATENCY_BUCKETS) };
 }
 
-export function resetWindow(w: WindowStats, index: number): WindowStats {
-  w.index = index;
-  w.length = 1;
-  w.sent = w.ok = w.failed = w.dropped = w.inFlight = 0;
-  w.status = {};
-  w.errors = emptyErrors();
-  w.latency.reset();
-  w.service.reset();
-  w.lag.reset();
-  w.promLatency.reset();
-  w.promService.reset();
-  w.promLag.reset();
-  return w;
+function resetRequestWindow(r: RequestWindow): void {
+  r.sent = r.ok = r.failed = r.dropped = 0;
+  r.status = {};
+  r.errors = emptyErrors();
+  r.latency.reset();
+  r.promLatency.reset();
+  r.promService.reset();
 }
 
-/** Adds `b` into `a` (counts, codes, errors, histograms); in-flight is summed (shards are disjoint). */
-export function mergeWindow(a: WindowStats, b: WindowStats): void {
+/** Adds the counts, codes, errors and latencies of `b` into `a` (a request's or a whole window's). */
+export function mergeRequestWindow(a: RequestWindow, b: RequestWindow): void {
   a.sent += b.sent;
   a.ok += b.ok;
   a.failed += b.failed;
   a.dropped += b.dropped;
-  a.inFlight += b.inFlight;
-  a.length = Math.max(a.length, b.length);
-  for (const [code, n] of Object.entries(b.status)) a.status[code] = (a.status[code] ?? 0) + n;
-  for (const c of ERROR_CLASSES) a.errors[c] += b.errors[c];
-  a.latency.add(b.latency);
-  a.service.add(b.service);
-  a.lag.add(b.lag);
+  addCounts(a.status, b.status);
+  addErrors(a.errors, b.errors);
+  if (b.latency.totalCount) a.latency.add(b.latency);
   a.promLatency.add(b.promLatency);
   a.promService.add(b.promService);
-  a.promLag.add(b.promLag);
 }
 
-/** A window as plain data, for postMessage from a worker thread. */
-export interface WireWindow extends Omit<WindowStats, 'latency' | 'service' | 'lag' | 'promLatency' | 'promService' | 'promLag'> {
+/**
+ * One second of one shard. `sent` and `dropped` belong to the window of the intended send time;
+ * responses (ok, failed, codes, errors, latencies) to the window in which they completed.
+ * `requests[i]` holds request i of the mix; the run-level counts, codes, errors and latency are
+ * their sum, folded in when the window closes (foldRequests), so the hot path records once. Lag
+ * and service latency are recorded for the run only (the summary has them per run).
+ */
+export interface WindowStats extends RequestWindow {
+  index: number;
+  /** Window length in seconds (< 1 for the last, partial one). */
+  length: number;
+  /** Arrivals whose first draw could not run (a pool was empty) and were drawn again. */
+  redrawn: number;
+  inFlight: number;
+  service: Histogram;
+  lag: Histogram;
+  promLag: BucketCounts;
+  requests: RequestWindow[];
+}
+
+export function newWindow(index: number, requestCount: number): WindowStats {
+  return {
+    ...newRequestWindow(),
+    index,
+    length: 1,
+    redrawn: 0,
+    inFlight: 0,
+    service: newHistogram(),
+    lag: newHistogram(),
+    promLag: new BucketCounts(LAG_BUCKETS),
+    requests: Array.from({ length: requestCount }, newRequestWindow),
+  };
+}
+
+export function resetWindow(w: WindowStats, index: number): WindowStats {
+  resetRequestWindow(w);
+  w.index = index;
+  w.length = 1;
+  w.redrawn = w.inFlight = 0;
+  w.service.reset();
+  w.lag.reset();
+  w.promLag.reset();
+  for (const r of w.requests) resetRequestWindow(r);
+  return w;
+}
+
+/** Sums the requests' counts, codes, errors and latencies into the run-level fields (once, when the window closes). */
+export function foldRequests(w: WindowStats): void {
+  for (const r of w.requests) mergeRequestWindow(w, r);
+}
+
+/** Anything happened in the window (before foldRequests). */
+export function windowActive(w: WindowStats): boolean {
+  return w.requests.some((r) => r.sent + r.dropped + r.ok + r.failed > 0);
+}
+
+/** Adds `b` into `a` (folded windows of disjoint shards): counts, codes, errors, histograms; in-flight is summed. */
+export function mergeWindow(a: WindowStats, b: WindowStats): void {
+  mergeRequestWindow(a, b);
+  a.redrawn += b.redrawn;
+  a.inFlight += b.inFlight;
+  a.length = Math.max(a.length, b.length);
+  // Adding an empty HDR histogram still walks its counts: skip those.
+  if (b.service.totalCount) a.service.add(b.service);
+  if (b.lag.totalCount) a.lag.add(b.lag);
+  a.promLag.add(b.promLag);
+  b.requests.forEach((r, i) => {
+    const into = a.requests[i];
+    if (into) mergeRequestWindow(into, r);
+  });
+}
+
+type WireBuckets = { counts: number[]; sum: number; count: number };
+
+export interface WireRequestWindow extends Omit<RequestWindow, 'latency' | 'promLatency' | 'promService'> {
+  latency: string;
+  promLatency: WireBuckets;
+  promService: WireBuckets;
+}
+
+/** A window as plain data, for postMessage from a worker thread (and, later, between processes). */
+export interface WireWindow extends Omit<WindowStats, 'latency' | 'service' | 'lag' | 'promLatency' | 'promService' | 'promLag' | 'requests'> {
   latency: string;
   service: string;
   lag: string;
-  promLatency: { counts: number[]; sum: number; count: number };
-  promService: { counts: number[]; sum: number; count: number };
-  promLag: { counts: number[]; sum: number; count: number };
+  promLatency: WireBuckets;
+  promService: WireBuckets;
+  promLag: WireBuckets;
+  requests: WireRequestWindow[];
 }
 
 export function toWire(w: WindowStats): WireWindow {
@@ -164,25 +219,40 @@ export function toWire(w: WindowStats): WireWindow {
     promLatency: w.promLatency.toJSON(),
     promService: w.promService.toJSON(),
     promLag: w.promLag.toJSON(),
+    requests: w.requests.map((r) => ({
+      ...r,
+      status: { ...r.status },
+      errors: { ...r.errors },
+      latency: encodeHistogram(r.latency),
+      promLatency: r.promLatency.toJSON(),
+      promService: r.promService.toJSON(),
+    })),
   };
 }
 
+/** A request window from its wire form (counts as they are, histograms decoded). */
+function requestFromWire(r: WireRequestWindow): RequestWindow {
+  const out = newRequestWindow();
+  mergeRequestWindow(out, { ...r, latency: decodeHistogram(r.latency), promLatency: bucketsOf(LATENCY_BUCKETS, r.promLatency), promService: bucketsOf(LATENCY_BUCKETS, r.promService) });
+  return out;
+}
+
+function bucketsOf(bounds: readonly number[], wire: WireBuckets): BucketCounts {
+  const b = new BucketCounts(bounds);
+  b.add(wire);
+  return b;
+}
+
 export function fromWire(w: WireWindow): WindowStats {
-  const out = newWindow(w.index);
+  const out = newWindow(w.index, 0);
+  mergeRequestWindow(out, requestFromWire(w));
   out.length = w.length;
-  out.sent = w.sent;
-  out.ok = w.ok;
-  out.failed = w.failed;
-  out.dropped = w.dropped;
+  out.redrawn = w.redrawn;
   out.inFlight = w.inFlight;
-  out.status = w.status;
-  out.errors = w.errors;
-  out.latency.add(decodeHistogram(w.latency));
   out.service.add(decodeHistogram(w.service));
   out.lag.add(decodeHistogram(w.lag));
-  out.promLatency.add(w.promLatency);
-  out.promService.add(w.promService);
   out.promLag.add(w.promLag);
+  out.requests = w.requests.map(requestFromWire);
   return out;
 }
 

@@ -1,6 +1,6 @@
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { RunSummary, SeriesPoint } from '../api/wire.js';
+import { DEFAULT_REQUEST_NAME, type ErrorCounts, type Percentiles, type RunSummary, type SeriesPoint } from '../contract/schemas.js';
 
 export interface StoredRun {
   summary: RunSummary;
@@ -8,6 +8,18 @@ export interface StoredRun {
 }
 
 export const KEEP_RUNS = 50;
+
+/** A run saved before runs had a mix: its one target becomes the request "default", its points get `requests`. */
+function upgrade(run: StoredRun): StoredRun {
+  const s = run.summary as Partial<RunSummary> & Pick<RunSummary, 'id' | 'started_at'>;
+  s.redrawn ??= 0;
+  if (!s.requests && s.target) {
+    const { method, url } = s.target;
+    s.requests = { [DEFAULT_REQUEST_NAME]: { method, url, weight: 1, sent: s.sent ?? 0, ok: s.ok ?? 0, failed: s.failed ?? 0, dropped: s.dropped ?? 0, latency: s.latency as Percentiles, status_codes: s.status_codes ?? {}, errors: s.errors as ErrorCounts } };
+  }
+  for (const p of run.points ?? []) p.requests ??= { [DEFAULT_REQUEST_NAME]: { sent: p.sent, ok: p.ok, failed: p.failed, dropped: p.dropped, p50_ms: p.p50_ms, p99_ms: p.p99_ms } };
+  return run;
+}
 
 /** Finished runs on disk (`DATA_DIR/runs/<id>.json`): the newest 50 survive a restart. */
 export class RunStore {
@@ -23,7 +35,7 @@ export class RunStore {
     for (const f of await readdir(this.dir)) {
       if (!f.endsWith('.json')) continue;
       try {
-        runs.push(JSON.parse(await readFile(join(this.dir, f), 'utf8')) as StoredRun);
+        runs.push(upgrade(JSON.parse(await readFile(join(this.dir, f), 'utf8')) as StoredRun));
       } catch {
         // A half-written or foreign file is skipped, not fatal.
       }

@@ -1,11 +1,12 @@
-import { parseDuration, randomSeed } from '@o11y/platform';
-import type { AuthInput, RunRequest } from '../api/wire.js';
+import { randomSeed } from '@o11y/platform';
+import { positiveDuration } from '../contract/durations.js';
+import { prepareRequests, type PreparedRequest } from '../contract/requests.js';
+import type { AuthInput, RunRequest } from '../contract/schemas.js';
 import { InputError } from '../errors.js';
 import { buildProfile } from '../profiles/registry.js';
 import { USER_AGENT } from '../version.js';
 import type { RunSpec } from './run.js';
-import { checkAllowed, parseUrl, prepareTarget } from './target.js';
-
+import { checkAllowed, parseUrl } from './target.js';
 
 export interface Limits {
   allowlist: readonly string[];
@@ -25,23 +26,24 @@ function positiveNumber(raw: unknown, field: string): number {
   return n;
 }
 
-function duration(raw: unknown, field: string): number {
-  const d = typeof raw === 'number' || typeof raw === 'string' ? parseDuration(raw) : undefined;
-  if (d === undefined || d <= 0) throw new InputError(field, `${field} must be a positive duration: seconds or "30s", "2m", "1h" (got ${JSON.stringify(raw)})`);
-  return d;
+/** The requests of the run (the contract's checks) on hosts the allowlist admits (403 otherwise). */
+function allowedRequests(req: RunRequest, allowlist: readonly string[]): PreparedRequest[] {
+  const requests = prepareRequests(req);
+  requests.forEach((r, i) => checkAllowed(new URL(r.origin), allowlist, req.requests ? `requests[${i}].url` : 'target.url'));
+  return requests;
 }
 
 /** Checks a run request against the limits and turns it into a run spec; throws InputError (400/403). */
 export function validateRunRequest(req: RunRequest, limits: Limits, id: string): RunSpec {
   if (!req || typeof req !== 'object') throw new InputError(undefined, 'body must be a JSON object');
-  const target = prepareTarget(req.target, limits.allowlist);
+  const requests = allowedRequests(req, limits.allowlist);
   if (req.rate === undefined || req.rate === null) throw new InputError('rate', 'rate is required (requests per second)');
   const rate = positiveNumber(req.rate, 'rate');
   if (rate > limits.maxRate) throw new InputError('rate', `rate ${rate} exceeds MAX_RATE (${limits.maxRate})`);
   if (req.duration === undefined || req.duration === null) throw new InputError('duration', 'duration is required (seconds or "2m")');
-  const dur = duration(req.duration, 'duration');
+  const dur = positiveDuration(req.duration, 'duration');
   if (dur > limits.maxDuration) throw new InputError('duration', `duration ${dur} s exceeds MAX_DURATION (${limits.maxDuration} s)`);
-  const timeout = req.timeout === undefined || req.timeout === null || req.timeout === '' ? DEFAULT_TIMEOUT_S : duration(req.timeout, 'timeout');
+  const timeout = req.timeout === undefined || req.timeout === null || req.timeout === '' ? DEFAULT_TIMEOUT_S : positiveDuration(req.timeout, 'timeout');
   if (timeout > 600) throw new InputError('timeout', 'timeout must be at most 10m');
   let maxInFlight = DEFAULT_MAX_IN_FLIGHT;
   if (req.max_in_flight !== undefined && req.max_in_flight !== null) {
@@ -72,7 +74,7 @@ export function validateRunRequest(req: RunRequest, limits: Limits, id: string):
   }
   return {
     id,
-    target,
+    requests,
     profile: { id: built.definition.id, rate, duration: dur, options: built.options, seed },
     curve: built.curve,
     timeoutMs: Math.round(timeout * 1000),

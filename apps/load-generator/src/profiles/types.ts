@@ -1,4 +1,4 @@
-import type { ProfileInfo, ProfileOptionInfo } from '../api/wire.js';
+import type { ProfileInfo, ProfileOptionInfo } from '../contract/schemas.js';
 
 /** One option a profile accepts (period, width, ramp, …) and its documented range, as `GET /api/profiles` lists it. */
 export interface OptionSpec extends Omit<ProfileOptionInfo, 'max'> {

@@ -2,10 +2,11 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
-import { Type, type Static } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import { registerPublic } from '@o11y/platform';
 import { defaultAllowlist } from '../config.js';
+import { ErrorSchema, TokenBodySchema, UiConfigSchema, type TokenBody } from '../contract/schemas.js';
 import { checkAllowed } from '../engine/target.js';
 import { InputError } from '../errors.js';
 
@@ -22,16 +23,6 @@ export interface UiPluginOptions {
   /** Login timeout in ms (default 10 s). */
   loginTimeoutMs?: number;
 }
-
-const TokenBody = Type.Object(
-  {
-    login_url: Type.String({ minLength: 1, maxLength: 2048 }),
-    email: Type.String({ maxLength: 320 }),
-    password: Type.String({ maxLength: 1024 }),
-  },
-  { additionalProperties: false },
-);
-type TokenBody = Static<typeof TokenBody>;
 
 class HttpError extends Error {
   constructor(
@@ -56,14 +47,14 @@ export const uiPlugin: FastifyPluginAsync<UiPluginOptions> = async (app, opts) =
   const allowlist = opts.allowlist ?? defaultAllowlist(todoApiUrl ?? 'http://127.0.0.1:4000');
   const loginTimeoutMs = opts.loginTimeoutMs ?? 10_000;
 
-  app.get('/api/ui/config', async () => ({ todo_api_url: todoApiUrl }));
+  app.get('/api/ui/config', { schema: { response: { 200: UiConfigSchema } } }, async () => ({ todo_api_url: todoApiUrl }));
 
   app.post<{ Body: TokenBody }>(
     '/api/token',
     {
       schema: {
-        body: TokenBody,
-        response: { 200: Type.Object({ token: Type.String() }) },
+        body: TokenBodySchema,
+        response: { 200: Type.Object({ token: Type.String() }), 400: ErrorSchema, 403: ErrorSchema, 502: ErrorSchema },
       },
     },
     async (request, reply) => {

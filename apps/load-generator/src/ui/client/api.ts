@@ -1,5 +1,5 @@
 // The load generator's HTTP API, as the page uses it. The page has no other way to start or watch runs.
-import type { AlertName, AuthInput, ProfileInfo, RunRequest, RunSummary, ScenarioInfo, SeriesPoint } from '../../api/wire.js';
+import type { PresetInfo, Preview, PreviewBody, ProfileInfo, RunRequest, RunSummary, ScenarioInfo, ScenarioStarted, SeriesPoint, TokenBody, UiConfig } from '../../contract/schemas.js';
 
 /** An HTTP error from the API: status plus its JSON `{error, field}`. */
 export class ApiError extends Error {
@@ -54,13 +54,13 @@ export const api = {
   series: (id: string) => request<{ points: SeriesPoint[] }>('GET', `/api/runs/${encodeURIComponent(id)}/series`),
   stop: (id: string) => request<RunSummary>('POST', `/api/runs/${encodeURIComponent(id)}/stop`, {}),
   profiles: () => request<ProfileInfo[] | { profiles: ProfileInfo[] }>('GET', '/api/profiles').then((r) => (Array.isArray(r) ? r : r.profiles)),
-  preview: (body: { profile: string; rate: number; duration: number | string; profile_options?: Record<string, unknown>; seed?: number }) =>
-    request<{ points: Array<{ t: number; rate: number }> }>('POST', '/api/profiles/preview', body),
+  preview: (body: PreviewBody) => request<Preview>('POST', '/api/profiles/preview', body),
+  presets: () => request<PresetInfo[]>('GET', '/api/presets'),
   scenarios: () => request<ScenarioInfo[] | { scenarios: ScenarioInfo[] }>('GET', '/api/scenarios').then((r) => (Array.isArray(r) ? r : r.scenarios)),
   runScenario: (id: string, fault?: boolean) =>
-    request<{ id: string; scenario: string; alert: AlertName | null }>('POST', `/api/scenarios/${encodeURIComponent(id)}/run`, fault === undefined ? {} : { fault }),
-  uiConfig: () => request<{ todo_api_url: string | null }>('GET', '/api/ui/config'),
-  token: (body: AuthInput) => request<{ token: string }>('POST', '/api/token', body),
+    request<ScenarioStarted>('POST', `/api/scenarios/${encodeURIComponent(id)}/run`, fault === undefined ? {} : { fault }),
+  uiConfig: () => request<UiConfig>('GET', '/api/ui/config'),
+  token: (body: TokenBody) => request<{ token: string }>('POST', '/api/token', body),
   eventsUrl: (id: string) => `/api/runs/${encodeURIComponent(id)}/events`,
   reportUrl: (id: string, format: 'json' | 'csv') => `/api/runs/${encodeURIComponent(id)}/report?format=${format}`,
 };

@@ -1,6 +1,6 @@
 // uPlot charts of a run's per-second series and of a profile's planned rate.
 import uPlot from 'uplot';
-import type { ErrorClass, SeriesPoint } from '../../api/wire.js';
+import type { ErrorClass, SeriesPoint } from '../../contract/schemas.js';
 
 const COLORS = {
   target: '#8b949e',
@@ -208,5 +208,41 @@ export class RunCharts {
     destroy(this.latency);
     destroy(this.status);
     destroy(this.inflight);
+  }
+}
+
+const REQUEST_COLORS = ['#1f6feb', '#2da44e', '#bf8700', '#cf222e', '#8250df', '#0a7ea4', '#bc4c00', '#57606a', '#d63384', '#116329'];
+
+/** p99 latency per second of each request of a mix, one line per request. */
+export class RequestLatencyChart {
+  private chart: Chart | null = null;
+  private names = '';
+
+  constructor(private readonly el: HTMLElement) {}
+
+  update(points: SeriesPoint[], names: string[]): void {
+    const t = points.map((p) => p.t);
+    const data: uPlot.AlignedData = [t, ...names.map((n) => points.map((p) => num(p.requests?.[n]?.sent ? p.requests[n]?.p99_ms : null)))];
+    const sig = names.join('\u0000');
+    if (!this.chart || sig !== this.names) {
+      destroy(this.chart);
+      this.names = sig;
+      this.chart = make(
+        this.el,
+        {
+          scales: { x: { time: false }, y: { range: (_u, _min, max) => [0, Math.max(1, (max ?? 0) * 1.1)] } },
+          axes: [xAxis, yAxis('ms')],
+          series: [{ label: 't' }, ...names.map((n, i): uPlot.Series => ({ label: n, stroke: REQUEST_COLORS[i % REQUEST_COLORS.length], width: 2, spanGaps: true }))],
+        },
+        data,
+      );
+      return;
+    }
+    this.chart.plot?.setData(data);
+  }
+
+  destroy(): void {
+    destroy(this.chart);
+    this.chart = null;
   }
 }

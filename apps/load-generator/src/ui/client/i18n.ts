@@ -114,6 +114,26 @@ const en = {
   signInWhere: 'It is LAB_TOKEN in .env (docker compose), or in the sign-in link the portal prints when it starts.',
   signInLabel: 'Access token',
   signInSubmit: 'Sign in',
+  preset: 'Preset',
+  presetNone: '— your own requests —',
+  addRequest: 'Add request (a mix)',
+  removeRequest: 'Remove this request',
+  requestName: 'Name',
+  weight: 'Weight, %',
+  share: 'Share',
+  capture: 'Capture from the JSON response',
+  captureHint: 'Name → dot path (id, data.items.0.id); later requests use {{name}} or {{take name}}',
+  captureName: 'Name',
+  capturePath: 'Path',
+  addCapture: 'Add capture',
+  templatesHint: 'Templates in URL path, header values and body: {{seq}}, {{uuid}}, {{rand_int 1 100}}, {{pick a|b}}, {{name}}, {{take name}}',
+  mixPreview: 'Planned per request',
+  request: 'Request',
+  plannedRps: 'rps at R',
+  plannedRequests: 'planned',
+  requestsBreakdown: 'Requests',
+  chartRequests: 'p99 latency per request, ms (from intended send time)',
+  mixOf: 'Mix of {n}',
 };
 
 type Dict = typeof en;
@@ -229,6 +249,26 @@ const ru: Dict = {
   signInWhere: 'Это LAB_TOKEN из .env (docker compose) или из ссылки для входа, которую портал печатает при запуске.',
   signInLabel: 'Токен доступа',
   signInSubmit: 'Войти',
+  preset: 'Готовая смесь',
+  presetNone: '— свои запросы —',
+  addRequest: 'Добавить запрос (смесь)',
+  removeRequest: 'Удалить этот запрос',
+  requestName: 'Имя',
+  weight: 'Вес, %',
+  share: 'Доля',
+  capture: 'Запомнить из JSON-ответа',
+  captureHint: 'Имя → путь через точку (id, data.items.0.id); следующие запросы берут {{name}} или {{take name}} (имя латиницей)',
+  captureName: 'Имя',
+  capturePath: 'Путь',
+  addCapture: 'Добавить',
+  templatesHint: 'Шаблоны в пути URL, значениях заголовков и теле: {{seq}}, {{uuid}}, {{rand_int 1 100}}, {{pick a|b}}, {{name}}, {{take name}}',
+  mixPreview: 'План по запросам',
+  request: 'Запрос',
+  plannedRps: 'RPS при R',
+  plannedRequests: 'по плану',
+  requestsBreakdown: 'Запросы',
+  chartRequests: 'p99 задержки по запросам, мс (от запланированного времени)',
+  mixOf: 'Смесь из {n}',
 };
 
 const DICTS: Record<Lang, Dict> = { en, ru };
@@ -275,7 +315,8 @@ export function onLang(fn: Listener): void {
 }
 
 export function t(key: Key, vars: Record<string, string | number> = {}): string {
-  return DICTS[current][key].replace(/\{(\w+)\}/g, (_, name: string) => String(vars[name] ?? ''));
+  // {name} is a variable; {{name}} is a request template shown as it is.
+  return DICTS[current][key].replace(/\{\{[^}]*\}\}|\{(\w+)\}/g, (whole, name: string | undefined) => (name === undefined ? whole : String(vars[name] ?? '')));
 }
 
 const profileLabels = new Map<string, { ru: string; en: string }>();

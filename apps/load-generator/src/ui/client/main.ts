@@ -1,11 +1,12 @@
 // The load generator's page: form, live run, scenarios, history; `#/runs/<id>` opens a run.
 import 'uplot/dist/uPlot.min.css';
 import './styles.css';
-import type { RunSummary, ScenarioInfo } from '../../api/wire.js';
+import type { RunSummary, ScenarioInfo } from '../../contract/schemas.js';
 import { api, ApiError, whenSignInNeeded } from './api.js';
 import { fmt, fmtMs, h, tx } from './dom.js';
 import { lang, onLang, pick, profileName, rerender, setLang, t, type Key } from './i18n.js';
-import { RunForm } from './form.js';
+import { RunForm } from './form/run-form.js';
+import { describeRequests } from './run-breakdown.js';
 import { RunView } from './run-view.js';
 
 let runView: RunView | null = null;
@@ -180,7 +181,7 @@ function renderHistory(): void {
           { href: `#/runs/${encodeURIComponent(s.id)}`, 'data-run-id': s.id },
           h('span', { class: `badge state-${s.state}` }, t(`state_${s.state}` as Key)),
           h('span', { class: 'when' }, new Date(s.started_at).toLocaleString(lang() === 'ru' ? 'ru-RU' : 'en-GB', { dateStyle: 'short', timeStyle: 'medium' })),
-          h('span', { class: 'what' }, `${s.target.method} ${s.target.url}`),
+          h('span', { class: 'what' }, describeRequests(s)),
           h('span', { class: 'nums' }, `${profileName(s.profile)} · ${fmt(s.sent)} · ${fmt(s.achieved_rps, 1)} rps · p99 ${fmtMs(s.latency?.p99)}`),
         ),
       ),

@@ -1,9 +1,10 @@
 // One run: counters (the original's five and more), live charts over SSE, the final summary, the report.
-import type { Percentiles, RunSummary, ScenarioInfo, SeriesPoint } from '../../api/wire.js';
+import type { Percentiles, RunSummary, ScenarioInfo, SeriesPoint } from '../../contract/schemas.js';
 import { api, ApiError } from './api.js';
 import { RunCharts } from './charts.js';
 import { fmt, fmtMs, h, tx } from './dom.js';
 import { onLang, pick, profileName, t, type Key } from './i18n.js';
+import { describeRequests, RequestBreakdown } from './run-breakdown.js';
 
 const MAX_RECONNECTS = 30;
 
@@ -18,6 +19,7 @@ export class RunView {
   private points: SeriesPoint[] = [];
   private summary: RunSummary | null = null;
   private charts: RunCharts | null = null;
+  private readonly breakdown = new RequestBreakdown();
   private es: EventSource | null = null;
   private closed = false;
   private reconnects = 0;
@@ -68,6 +70,7 @@ export class RunView {
         h('figure', { class: 'chart' }, h('figcaption', {}, tx('chartStatus')), h('div', { id: 'chart-status', class: 'chart-box' })),
         h('figure', { class: 'chart' }, h('figcaption', {}, tx('chartInFlight')), h('div', { id: 'chart-inflight', class: 'chart-box' })),
       ),
+      this.breakdown.el,
       h('section', { id: 'run-summary', class: 'summary', hidden: true, 'aria-labelledby': 'summary-title' }),
     );
     onLang(() => {
@@ -196,7 +199,7 @@ export class RunView {
     stateEl.textContent = t(`state_${s.state}` as Key);
     stateEl.className = `badge state-${s.state}`;
     this.q('#stop').hidden = s.state !== 'running';
-    this.q('#run-target').textContent = `${s.target.method} ${s.target.url} · ${profileName(s.profile)} · ${fmt(s.target_rate, 2)} rps · ${fmt(s.duration, 1)} s`;
+    this.q('#run-target').textContent = `${describeRequests(s)} · ${profileName(s.profile)} · ${fmt(s.target_rate, 2)} rps · ${fmt(s.duration, 1)} s`;
     const scenEl = this.q('#run-scenario');
     if (s.scenario) {
       const known = this.scenarioById(s.scenario);
@@ -225,6 +228,7 @@ export class RunView {
     const progress = this.q<HTMLProgressElement>('#run-progress');
     progress.value = s.duration > 0 ? Math.min(1, s.elapsed / s.duration) : 1;
     this.q('#counters').classList.toggle('final', s.state !== 'running');
+    this.breakdown.update(s, this.points);
     if (s.state !== 'running') this.renderFinal(s);
   }
 
@@ -289,5 +293,6 @@ export class RunView {
     this.es?.close();
     this.es = null;
     this.charts?.destroy();
+    this.breakdown.destroy();
   }
 }

@@ -1,0 +1,271 @@
+/**
+ * The load generator's HTTP contract, one source of truth: these TypeBox schemas validate the
+ * API's bodies, serialise its answers and make the OpenAPI document (/openapi.json); the
+ * TypeScript types are derived from them with `Static`. The engine, the API, the CLI and the
+ * page import it. Field names are snake_case like every JSON body of the platform.
+ */
+import { Type, type Static } from '@sinclair/typebox';
+import { MAX_REQUESTS } from './constants.js';
+
+export * from './constants.js';
+
+const Loose = { additionalProperties: true };
+
+const I18nSchema = Type.Object({ ru: Type.String(), en: Type.String() });
+/** Bilingual text: the UI speaks Russian and English. */
+export type I18n = Static<typeof I18nSchema>;
+
+const ErrorsSchema = Type.Object({ timeout: Type.Number(), refused: Type.Number(), reset: Type.Number(), dns: Type.Number(), other: Type.Number() });
+export type ErrorCounts = Static<typeof ErrorsSchema>;
+
+export const ErrorSchema = Type.Object({ error: Type.String(), field: Type.Optional(Type.String()) }, { ...Loose, description: 'Every error: a message and, for bad input, the field it is about' });
+
+const Duration = (description: string) => Type.Union([Type.Number(), Type.String()], { description });
+const HeadersSchema = Type.Union([Type.Record(Type.String(), Type.String()), Type.String()], {
+  description: 'An object, or "Name: value" lines (blank lines and # comments skipped); names are RFC 9110 tokens, CR/LF/NUL anywhere is refused. Values may hold templates.',
+});
+const BodySchema = Type.Unknown({
+  description: 'A string is sent as it is; another JSON value is serialised as application/json. Templates work in a string body and in the string values of a JSON body.',
+});
+
+export const TargetSchema = Type.Object(
+  {
+    method: Type.Optional(Type.String({ description: 'GET, POST, PUT, PATCH, DELETE or HEAD (default GET)', examples: ['GET'] })),
+    url: Type.String({ description: 'http(s) URL; its host must be in TARGET_ALLOWLIST. Templates are allowed in the path and query.', examples: ['http://127.0.0.1:4000/api/tasks'] }),
+    headers: Type.Optional(HeadersSchema),
+    body: Type.Optional(BodySchema),
+  },
+  Loose,
+);
+/** The single target of a run (a mix of one request, named "default"). */
+export type TargetInput = Static<typeof TargetSchema>;
+
+export const MixRequestSchema = Type.Object(
+  {
+    name: Type.String({ description: 'Unique in the run: a letter or _, then letters, digits, _ . - (at most 32). Names the statistics and the `request` metric label.', examples: ['create'] }),
+    weight: Type.Optional(Type.Number({ description: 'Relative weight of the draw (> 0, default 1); the UI shows it as a percentage', examples: [25] })),
+    ...TargetSchema.properties,
+    capture: Type.Optional(
+      Type.Record(Type.String(), Type.String(), {
+        description: 'Name → dot path into the JSON of a 2xx response ("id", "data.items.0.id"); values go to the run\'s pool for {{NAME}} and {{take NAME}}',
+        examples: [{ task_id: 'id' }],
+      }),
+    ),
+  },
+  Loose,
+);
+/** One request of a mix, as posted. */
+export type MixRequestInput = Static<typeof MixRequestSchema>;
+
+export const AuthSchema = Type.Object(
+  { login_url: Type.String(), email: Type.String(), password: Type.String() },
+  { description: 'Logs in before the run (POST {email, password} → {token}), sends Authorization: Bearer with every request (a request\'s own Authorization header wins), logs in again once on a 401' },
+);
+export type AuthInput = Static<typeof AuthSchema>;
+
+export const RunBodySchema = Type.Object(
+  {
+    target: Type.Optional(TargetSchema),
+    requests: Type.Optional(
+      Type.Array(MixRequestSchema, {
+        minItems: 1,
+        maxItems: MAX_REQUESTS,
+        description: `A traffic mix instead of target: 1–${MAX_REQUESTS} requests; each arrival of the schedule draws one by weight from the run's seed`,
+      }),
+    ),
+    preset: Type.Optional(Type.String({ description: 'Start from a preset of GET /api/presets (e.g. todo-journey); the other fields of this body override it', examples: ['todo-journey'] })),
+    rate: Type.Optional(Type.Union([Type.Number(), Type.String()], { description: 'Nominal rate R of the whole run, requests per second (≤ MAX_RATE)', examples: [100] })),
+    duration: Type.Optional(Duration('Seconds or "30s", "2m", "1h" (≤ MAX_DURATION)')),
+    profile: Type.Optional(Type.String({ description: 'Profile id or Russian label (default constant)', examples: ['spiky', 'Спайковая'] })),
+    profile_options: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'Options of the profile, see GET /api/profiles' })),
+    timeout: Type.Optional(Duration('Per-request timeout, seconds or "5s" (default 30 s)')),
+    max_in_flight: Type.Optional(Type.Integer({ description: 'In-flight cap; a due request over it is dropped, never delayed (default 10000)' })),
+    seed: Type.Optional(Type.Integer({ description: 'Seed of the chaotic profile and of the mix draw (random when absent; reported in the summary)' })),
+    auth: Type.Optional(AuthSchema),
+  },
+  Loose,
+);
+/** The body of `POST /api/runs` (and what the CLI builds from its flags or its --mix file). */
+export type RunRequest = Static<typeof RunBodySchema>;
+
+export const PercentilesSchema = Type.Object({
+  p50: Type.Number(),
+  p90: Type.Number(),
+  p95: Type.Number(),
+  p99: Type.Number(),
+  p999: Type.Number(),
+  max: Type.Number(),
+});
+/** Latency percentiles in milliseconds. */
+export type Percentiles = Static<typeof PercentilesSchema>;
+
+const Counts = Type.Record(Type.String(), Type.Number());
+const RunStateSchema = Type.Union([Type.Literal('running'), Type.Literal('finished'), Type.Literal('stopped'), Type.Literal('failed')]);
+export type RunState = Static<typeof RunStateSchema>;
+
+export const RequestStatsSchema = Type.Object({
+  method: Type.String(),
+  url: Type.String({ description: 'As posted (templates unexpanded)' }),
+  weight: Type.Number(),
+  sent: Type.Number({ description: 'Arrivals that sent this request (after redraws: the real mix)' }),
+  ok: Type.Number({ description: '2xx and 3xx' }),
+  failed: Type.Number({ description: '4xx, 5xx and transport errors' }),
+  dropped: Type.Number({ description: 'Arrivals drawn for this request while the in-flight cap was reached' }),
+  latency: Type.Object(PercentilesSchema.properties, { description: 'ms, from the intended send time' }),
+  status_codes: Counts,
+  errors: ErrorsSchema,
+});
+/** `summary.requests.<name>`: one request's statistics, in the shapes of the run's. */
+export type RequestStats = Static<typeof RequestStatsSchema>;
+
+export const SummarySchema = Type.Object({
+  id: Type.String(),
+  state: RunStateSchema,
+  error: Type.Optional(Type.String()),
+  started_at: Type.String({ format: 'date-time' }),
+  finished_at: Type.Optional(Type.String({ format: 'date-time' })),
+  elapsed: Type.Number({ description: 'Seconds since the schedule started' }),
+  duration: Type.Number({ description: 'Seconds' }),
+  profile: Type.String(),
+  profile_options: Type.Record(Type.String(), Type.Unknown()),
+  seed: Type.Number(),
+  target: Type.Object({ method: Type.String(), url: Type.String() }, { description: 'The first request (a single target\'s run has only this one)' }),
+  target_rate: Type.Number({ description: 'The nominal rate R' }),
+  sent: Type.Number(),
+  ok: Type.Number({ description: '2xx and 3xx' }),
+  failed: Type.Number({ description: '4xx, 5xx and transport errors' }),
+  dropped: Type.Number({ description: 'Due while the in-flight cap was reached: not sent' }),
+  redrawn: Type.Number({ description: 'Arrivals whose first draw needed a captured value while its pool was empty, drawn again among the requests that could run' }),
+  achieved_rps: Type.Number(),
+  in_flight: Type.Number(),
+  latency: Type.Object(PercentilesSchema.properties, { description: 'ms, from the intended send time (coordinated-omission free)' }),
+  service_latency: Type.Object(PercentilesSchema.properties, { description: 'ms, from the actual send' }),
+  lag_p99_ms: Type.Number(),
+  status_codes: Counts,
+  errors: ErrorsSchema,
+  requests: Type.Record(Type.String(), RequestStatsSchema, { description: 'Per request of the mix, by name, in the order of the run request' }),
+  scenario: Type.Optional(Type.String()),
+});
+/** `GET /api/runs/:id` (also the `done` event and the `summary` of every `progress` event). */
+export type RunSummary = Static<typeof SummarySchema>;
+
+export const RequestPointSchema = Type.Object({
+  sent: Type.Number(),
+  ok: Type.Number(),
+  failed: Type.Number(),
+  dropped: Type.Number(),
+  p50_ms: Type.Number(),
+  p99_ms: Type.Number(),
+});
+export type RequestPoint = Static<typeof RequestPointSchema>;
+
+export const PointSchema = Type.Object({
+  t: Type.Number({ description: 'Window start, seconds since the run started' }),
+  target_rps: Type.Number({ description: 'Requests the profile asks for in this window (∫r(t) over it)' }),
+  sent: Type.Number(),
+  ok: Type.Number(),
+  failed: Type.Number(),
+  dropped: Type.Number(),
+  in_flight: Type.Number(),
+  p50_ms: Type.Number(),
+  p95_ms: Type.Number(),
+  p99_ms: Type.Number(),
+  service_p50_ms: Type.Number(),
+  service_p99_ms: Type.Number(),
+  lag_p99_ms: Type.Number(),
+  status_codes: Counts,
+  errors: ErrorsSchema,
+  requests: Type.Record(Type.String(), RequestPointSchema, { description: 'Per request of the mix, by name' }),
+});
+/** One completed second: `GET /api/runs/:id/series` (and the `point` of every `progress` event). */
+export type SeriesPoint = Static<typeof PointSchema>;
+
+export const SeriesSchema = Type.Object({ points: Type.Array(PointSchema) });
+
+export const IdParams = Type.Object({ id: Type.String() });
+
+const StageSchema = Type.Object({ duration: Type.Number(), rate: Type.Number() });
+export const ProfileOptionSchema = Type.Object({
+  name: Type.String(),
+  type: Type.Union([Type.Literal('number'), Type.Literal('duration'), Type.Literal('stages')], { description: 'number, duration (seconds or "5s") or stages ([{duration, rate}])' }),
+  default: Type.Union([Type.Number(), Type.Null(), Type.Array(StageSchema)], { description: 'null when derived from the run (e.g. ramp = duration)' }),
+  min: Type.Optional(Type.Number({ description: 'smallest accepted value (seconds for durations)' })),
+  max: Type.Optional(Type.Number({ description: 'largest accepted value (seconds for durations; MAX_RATE for rates)' })),
+  description: I18nSchema,
+});
+/** One option a profile accepts (period, width, ramp, …), as listed by `GET /api/profiles`. */
+export type ProfileOptionInfo = Static<typeof ProfileOptionSchema>;
+
+export const ProfileSchema = Type.Object({ id: Type.String(), label: I18nSchema, description: I18nSchema, options: Type.Array(ProfileOptionSchema) });
+/** `GET /api/profiles`: one entry per load profile. */
+export type ProfileInfo = Static<typeof ProfileSchema>;
+
+export const PreviewBodySchema = Type.Object(
+  {
+    profile: Type.String(),
+    rate: Type.Number(),
+    duration: Duration('Seconds or "30s", "2m", "1h"'),
+    profile_options: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    seed: Type.Optional(Type.Integer()),
+  },
+  Loose,
+);
+export type PreviewBody = Static<typeof PreviewBodySchema>;
+
+export const PreviewSchema = Type.Object({ points: Type.Array(Type.Object({ t: Type.Number(), rate: Type.Number() })) });
+export type Preview = Static<typeof PreviewSchema>;
+
+const AlertNameSchema = Type.Union([Type.Literal('HighLatency'), Type.Literal('HighDBLoad')]);
+/** The alerts a scenario is meant to trigger. */
+export type AlertName = Static<typeof AlertNameSchema>;
+
+export const ScenarioSchema = Type.Object({
+  id: Type.String(),
+  title: I18nSchema,
+  description: I18nSchema,
+  alert: Type.Union([AlertNameSchema, Type.Null()]),
+  expected_after_s: Type.Union([Type.Number(), Type.Null()], { description: 'Seconds after the start when the alert should be firing' }),
+  run: Type.Object({ target: TargetSchema, rate: Type.Number(), duration: Duration('Seconds or "2m"'), profile: Type.String() }),
+  fault: Type.Optional(Type.Unknown({ description: 'Body of PUT {TODO_API_URL}/api/faults while the run lasts (cleared with DELETE after)' })),
+});
+/** `GET /api/scenarios`: one entry per one-click scenario. */
+export type ScenarioInfo = Static<typeof ScenarioSchema>;
+
+export const ScenarioRunBodySchema = Type.Union([
+  Type.Object(
+    {
+      fault: Type.Optional(Type.Boolean({ description: 'Switch the todo API fault on for the run (default true where the scenario has one)' })),
+      rate: Type.Optional(Type.Number()),
+      duration: Type.Optional(Duration('Seconds or "2m"')),
+    },
+    Loose,
+  ),
+  Type.Null(),
+]);
+
+export const ScenarioStartedSchema = Type.Object({ id: Type.String(), scenario: Type.String(), alert: Type.Union([AlertNameSchema, Type.Null()]) });
+export type ScenarioStarted = Static<typeof ScenarioStartedSchema>;
+
+export const PresetSchema = Type.Object({
+  id: Type.String(),
+  title: I18nSchema,
+  description: I18nSchema,
+  run: Type.Object(RunBodySchema.properties, { description: 'A complete run request: POST it to /api/runs as it is, edit it, or post {preset: id, …overrides}' }),
+});
+/** `GET /api/presets`: one entry per built-in traffic mix. */
+export type PresetInfo = Static<typeof PresetSchema>;
+
+export const StartedSchema = Type.Object({ id: Type.String() });
+
+export const TokenBodySchema = Type.Object(
+  {
+    login_url: Type.String({ minLength: 1, maxLength: 2048 }),
+    email: Type.String({ maxLength: 320 }),
+    password: Type.String({ maxLength: 1024 }),
+  },
+  { additionalProperties: false },
+);
+export type TokenBody = Static<typeof TokenBodySchema>;
+
+export const UiConfigSchema = Type.Object({ todo_api_url: Type.Union([Type.String(), Type.Null()]) });
+export type UiConfig = Static<typeof UiConfigSchema>;

@@ -1,0 +1,91 @@
+import type { Percentiles, RequestPoint, RequestStats, SeriesPoint } from '../contract/schemas.js';
+import type { PreparedRequest } from '../contract/requests.js';
+import type { RateCurve } from '../profiles/types.js';
+import { mergeRequestWindow, newHistogram, newRequestWindow, pctMs, type Histogram, type RequestWindow, type WindowStats } from './stats.js';
+
+const round3 = (x: number) => Math.round(x * 1000) / 1000;
+
+export function percentiles(h: Histogram): Percentiles {
+  return { p50: pctMs(h, 50), p90: pctMs(h, 90), p95: pctMs(h, 95), p99: pctMs(h, 99), p999: pctMs(h, 99.9), max: h.totalCount ? Math.round(h.maxValue) / 1000 : 0 };
+}
+
+/**
+ * A run's totals, per run and per request, from its merged seconds: each window becomes a series
+ * point and is added to the totals (counts add, HDR histograms merge exactly).
+ */
+export class RunTotals {
+  /** Counts, codes, errors and latency of the run, and of each request (the windows' own shape). */
+  readonly run = newRequestWindow();
+  readonly requests: RequestWindow[];
+  redrawn = 0;
+  readonly service = newHistogram();
+  readonly lag = newHistogram();
+  /** Sent in the last merged second (loadgen_rps_current). */
+  lastSecondSent = 0;
+
+  constructor(
+    private readonly spec: { requests: readonly PreparedRequest[]; curve: RateCurve; duration: number },
+  ) {
+    this.requests = spec.requests.map(newRequestWindow);
+  }
+
+  /** Adds a merged window and returns its point of the series. */
+  add(w: WindowStats): SeriesPoint {
+    const T = this.spec.duration;
+    const c = this.spec.curve;
+    const a = Math.min(w.index, T);
+    const b = Math.min(w.index + 1, T);
+    const expected = b > a ? c.integral(b) - c.integral(a) : 0;
+    mergeRequestWindow(this.run, w);
+    this.redrawn += w.redrawn;
+    if (w.service.totalCount) this.service.add(w.service);
+    if (w.lag.totalCount) this.lag.add(w.lag);
+    this.lastSecondSent = w.sent;
+    const requests: Record<string, RequestPoint> = {};
+    w.requests.forEach((r, i) => {
+      const into = this.requests[i];
+      if (into) mergeRequestWindow(into, r);
+      const name = this.spec.requests[i]?.name ?? String(i);
+      requests[name] = { sent: r.sent, ok: r.ok, failed: r.failed, dropped: r.dropped, p50_ms: pctMs(r.latency, 50), p99_ms: pctMs(r.latency, 99) };
+    });
+    return {
+      t: w.index,
+      target_rps: round3(expected),
+      sent: w.sent,
+      ok: w.ok,
+      failed: w.failed,
+      dropped: w.dropped,
+      in_flight: w.inFlight,
+      p50_ms: pctMs(w.latency, 50),
+      p95_ms: pctMs(w.latency, 95),
+      p99_ms: pctMs(w.latency, 99),
+      service_p50_ms: pctMs(w.service, 50),
+      service_p99_ms: pctMs(w.service, 99),
+      lag_p99_ms: pctMs(w.lag, 99),
+      status_codes: { ...w.status },
+      errors: { ...w.errors },
+      requests,
+    };
+  }
+
+  /** `summary.requests`: by name, in the order of the run request. */
+  requestStats(): Record<string, RequestStats> {
+    const out: Record<string, RequestStats> = {};
+    this.spec.requests.forEach((r, i) => {
+      const t = this.requests[i] as RequestWindow;
+      out[r.name] = {
+        method: r.method,
+        url: r.url,
+        weight: r.weight,
+        sent: t.sent,
+        ok: t.ok,
+        failed: t.failed,
+        dropped: t.dropped,
+        latency: percentiles(t.latency),
+        status_codes: { ...t.status },
+        errors: { ...t.errors },
+      };
+    });
+    return out;
+  }
+}
