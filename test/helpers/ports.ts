@@ -1,7 +1,9 @@
 import { createServer } from 'node:net';
 
-/** A TCP port that was free a moment ago on 127.0.0.1 (tests run side by side, so never hard-code one). */
-export function freePort(): Promise<number> {
+/** Ports this process has handed out: the OS may offer a just-closed one again, which would give two services one port. */
+const handedOut = new Set<number>();
+
+function probe(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.unref();
@@ -12,4 +14,18 @@ export function freePort(): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * A TCP port that was free a moment ago on 127.0.0.1 and that no earlier call in this process
+ * returned (tests run side by side, so never hard-code one).
+ */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await probe();
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
 }
