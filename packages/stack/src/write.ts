@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Mode } from '@o11y/platform';
 import { renderAlertmanagerConfig } from './alertmanager.js';
 import { ALERTMANAGER_TEMPLATES_DIR, PROMETHEUS_RULES_DIR } from './paths.js';
-import { renderPrometheusConfig, type PrometheusConfigOptions } from './prometheus.js';
+import { parseDnsSd, renderPrometheusConfig, type PrometheusConfigOptions } from './prometheus.js';
 import { internalUrl, publicUrl, StackConfigError, type Env } from './urls.js';
 
 /** Settings that are not environment variables (the launcher and tests pass them). */
@@ -21,6 +21,8 @@ export interface StackOverrides {
   alertmanagerPublicUrl?: string;
   grafanaPublicUrl?: string;
   scrapeInterval?: string;
+  /** Services scraped through DNS discovery (id → DNS name); default from SCRAPE_DNS_SD. */
+  dnsSd?: PrometheusConfigOptions['dnsSd'];
 }
 
 /** Everything rendered, resolved from the environment and the overrides. */
@@ -33,6 +35,7 @@ export interface StackSettings {
   portalWebhookUrl: string;
   alertmanagerUrl: string | null | undefined;
   targets: PrometheusConfigOptions['targets'];
+  dnsSd: PrometheusConfigOptions['dnsSd'];
   telegramBotToken: string | undefined;
   telegramChatId: string | undefined;
   telegramApiUrl: string | undefined;
@@ -71,6 +74,7 @@ export function stackSettings(env: Env = process.env, overrides: StackOverrides 
       overrides.portalWebhookUrl ?? nonEmpty(env.PORTAL_WEBHOOK_URL) ?? `${internalUrl('portal', mode, env)}/api/alerts/webhook`,
     alertmanagerUrl: overrides.alertmanagerUrl,
     targets: overrides.targets,
+    dnsSd: overrides.dnsSd ?? parseDnsSd(env.SCRAPE_DNS_SD, mode),
     telegramBotToken: nonEmpty(env.TELEGRAM_BOT_TOKEN),
     telegramChatId: nonEmpty(env.TELEGRAM_CHAT_ID),
     telegramApiUrl: nonEmpty(env.TELEGRAM_API_URL),
@@ -101,6 +105,7 @@ export async function writeStackConfig(outDir: string, env: Env = process.env, o
   const prometheusYml = renderPrometheusConfig({
     mode: settings.mode,
     targets: settings.targets,
+    dnsSd: settings.dnsSd,
     externalUrl: settings.prometheusPublicUrl,
     alertmanagerUrl: settings.alertmanagerUrl,
     scrapeInterval: settings.scrapeInterval,
