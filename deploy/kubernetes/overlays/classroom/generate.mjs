@@ -17,7 +17,7 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileS
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { fillSample, parseEnv, randomSecrets, secretKeys } from '../../lab-env.mjs';
+import { parseEnv, randomSecrets, secretKeys } from '../../lab-env.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const KUBERNETES_DIR = resolve(HERE, '../..');
