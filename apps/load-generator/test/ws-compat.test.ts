@@ -1,6 +1,7 @@
 // The original load generator's WebSocket protocol on /ws, spoken by a plain `ws` client.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
+import { scrape, valueOf } from '../../../test/helpers/metrics.js';
 import type { OriginalStats } from '../src/api/ws-compat.js';
 import { startLoadgen, startTarget, until, type Loadgen, type Target } from './ui-helpers.js';
 
@@ -138,5 +139,27 @@ describe('/ws (the original protocol)', () => {
     expect(c.done).toBe(true);
     expect(c.field).toBe('profile');
     ws.close();
+  });
+
+  it('a viewer who closes the socket is not left counted as an active request', async () => {
+    const active = async () => valueOf(await scrape(lg.url), 'http_server_active_requests');
+    const sessions = async () => valueOf(await scrape(lg.url), 'http_server_request_duration_seconds_count', { method: 'GET', route: '/ws', status_code: '101' }) ?? 0;
+    await vi.waitFor(async () => expect(await active()).toBe(0), { timeout: 10_000, interval: 50 });
+    const ended = await sessions();
+
+    const { ws, next } = await connect();
+    ws.send(JSON.stringify({ url: `${target.url}/ws-viewer`, method: 'GET', rps: 5, duration: 60, load_profile: 'Постоянная' }));
+    const first = await next(5000);
+    expect(first.done).toBe(false);
+    // While it watches, the session is one request in flight.
+    expect(await active()).toBe(1);
+    await new Promise<void>((r) => {
+      ws.once('close', () => r());
+      ws.close();
+    });
+    await vi.waitFor(async () => expect(await active()).toBe(0), { timeout: 10_000, interval: 50 });
+    // The session ended in telemetry once, as the 101 it was answered with, timed over its life.
+    expect(await sessions()).toBe(ended + 1);
+    await vi.waitFor(async () => expect(((await (await fetch(`${lg.url}/api/runs/${first.run_id}`)).json()) as { state: string }).state).toBe('stopped'), { timeout: 5000 });
   });
 });

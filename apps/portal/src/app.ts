@@ -10,6 +10,7 @@ import type { PortalConfig } from './config.js';
 import { HealthPoller } from './health/poller.js';
 import { InboxStore } from './inbox/store.js';
 import { createPortalMetrics } from './metrics.js';
+import { createOutbound } from './outbound.js';
 import { alertsRoutes } from './routes/alerts.js';
 import { scenariosRoutes } from './routes/scenarios.js';
 import { servicesRoutes } from './routes/services.js';
@@ -37,19 +38,21 @@ export async function buildApp(config: PortalConfig, deps: PortalDeps = {}): Pro
   const metrics = createPortalMetrics(registry);
 
   const inbox = await InboxStore.open(config.DATA_DIR, config.INBOX_LIMIT, (msg) => app.log.warn(msg));
+  const outbound = createOutbound();
   const target = (id: string) => config.services.find((s) => s.info.id === id);
   const uiPaths = new Map<string, string>();
   const poller = new HealthPoller(config.services, {
     intervalMs: config.HEALTH_INTERVAL_MS,
     timeoutMs: config.HEALTH_TIMEOUT_MS,
     self: 'portal',
+    fetch: outbound.fetch,
     onResult: (id, r) => {
       metrics.serviceUp.set({ service: id }, r.up ? 1 : 0);
       // Once a service answers, learn which of its page paths exists (see pickUiPath).
       const t = target(id);
       if (r.up && t?.internalUrl && !uiPaths.has(id)) {
         uiPaths.set(id, t.info.uiPath);
-        void pickUiPath(t.internalUrl, t.info.uiPath).then((path) => uiPaths.set(id, path));
+        void pickUiPath(t.internalUrl, t.info.uiPath, undefined, outbound.fetch).then((path) => uiPaths.set(id, path));
       }
     },
   });
@@ -57,6 +60,7 @@ export async function buildApp(config: PortalConfig, deps: PortalDeps = {}): Pro
   app.addHook('onClose', async () => {
     await poller.stop();
     await inbox.flush();
+    await outbound.close();
   });
 
   registerHealth(app);
@@ -66,8 +70,9 @@ export async function buildApp(config: PortalConfig, deps: PortalDeps = {}): Pro
     metrics,
     alertmanagerUrl: target('alertmanager')?.internalUrl ?? null,
     timeoutMs: config.HEALTH_TIMEOUT_MS,
+    fetch: outbound.fetch,
   });
-  await app.register(scenariosRoutes, { loadgenUrl: target('load-generator')?.internalUrl ?? null, timeoutMs: 10_000 });
+  await app.register(scenariosRoutes, { loadgenUrl: target('load-generator')?.internalUrl ?? null, timeoutMs: 10_000, fetch: outbound.fetch });
 
   const publicDir = deps.publicDir ?? PUBLIC_DIR;
   if (existsSync(publicDir)) {

@@ -1,9 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '@o11y/platform';
+import { histogramSeries, parseExposition, samplesOf, scrape, valueOf } from '../../../test/helpers/metrics.js';
 import { readConfig } from '../src/config.js';
 import type { LinksConfig, Notification, ServiceStatus } from '../src/shared/api.js';
 import { eventually, fakeServer, json, portal, tempDir, webhookPayload, type Fake } from './helpers.js';
@@ -29,7 +31,6 @@ async function app(env: Record<string, string> = {}): Promise<FastifyInstance> {
   return a;
 }
 
-const metric = (text: string, line: string) => text.split('\n').find((l) => l.startsWith(line + ' '))?.split(' ')[1];
 
 describe('POST /api/alerts/webhook and GET /api/alerts/inbox', () => {
   it('stores every alert of a version 4 payload, newest first, with the inbox fields', async () => {
@@ -52,9 +53,9 @@ describe('POST /api/alerts/webhook and GET /api/alerts/inbox', () => {
       ['alertname', 'annotations', 'description', 'id', 'labels', 'received_at', 'severity', 'starts_at', 'status', 'summary'].sort(),
     );
     const metrics = (await a.inject('/metrics')).body;
-    expect(metric(metrics, 'portal_alert_notifications_total{status="firing"}')).toBe('1');
-    expect(metric(metrics, 'portal_alert_notifications_total{status="resolved"}')).toBe('1');
-    expect(metric(metrics, 'portal_webhook_requests_total{result="accepted"}')).toBe('1');
+    expect(valueOf(parseExposition(metrics), 'portal_alert_notifications_total', { status: 'firing' })).toBe(1);
+    expect(valueOf(parseExposition(metrics), 'portal_alert_notifications_total', { status: 'resolved' })).toBe(1);
+    expect(valueOf(parseExposition(metrics), 'portal_webhook_requests_total', { result: 'accepted' })).toBe(1);
   });
 
   it('rejects malformed payloads with 400 and stores nothing', async () => {
@@ -74,8 +75,8 @@ describe('POST /api/alerts/webhook and GET /api/alerts/inbox', () => {
     }
     expect((await a.inject('/api/alerts/inbox')).json()).toEqual([]);
     const metrics = (await a.inject('/metrics')).body;
-    expect(metric(metrics, 'portal_webhook_requests_total{result="rejected"}')).toBe(String(bad.length));
-    expect(metric(metrics, 'portal_webhook_requests_total{result="accepted"}')).toBe('0');
+    expect(valueOf(parseExposition(metrics), 'portal_webhook_requests_total', { result: 'rejected' })).toBe(bad.length);
+    expect(valueOf(parseExposition(metrics), 'portal_webhook_requests_total', { result: 'accepted' })).toBe(0);
   });
 
   it('rejects a payload over 256 KiB with 413 and stores nothing', async () => {
@@ -85,7 +86,7 @@ describe('POST /api/alerts/webhook and GET /api/alerts/inbox', () => {
     expect(res.statusCode).toBe(413);
     expect(res.json()).toEqual({ error: expect.any(String) });
     expect((await a.inject('/api/alerts/inbox')).json()).toEqual([]);
-    expect(metric((await a.inject('/metrics')).body, 'portal_webhook_requests_total{result="rejected"}')).toBe('1');
+    expect(valueOf(parseExposition((await a.inject('/metrics')).body), 'portal_webhook_requests_total', { result: 'rejected' })).toBe(1);
   });
 
   it('keeps the last 200 on disk, written atomically, and reads them back after a restart', async () => {
@@ -130,12 +131,12 @@ describe('GET /api/services', () => {
     expect(up).toMatchObject({ status: 'up', section: 'main', url: 'http://localhost:4000/swagger' });
     expect(up.latency_ms).toEqual(expect.any(Number));
     expect(Date.parse(up.checked_at as string)).toBeGreaterThan(Date.now() - 10_000);
-    expect((await a.inject('/metrics')).body).toContain('portal_service_up{service="todo-api"} 1');
+    expect(valueOf(parseExposition((await a.inject('/metrics')).body), 'portal_service_up', { service: 'todo-api' })).toBe(1);
 
     await todo.close();
     fakes.splice(fakes.indexOf(todo), 1);
     await eventually('todo-api down', async () => ((await todoStatus()).status === 'down' ? true : undefined), 10_000);
-    expect((await a.inject('/metrics')).body).toContain('portal_service_up{service="todo-api"} 0');
+    expect(valueOf(parseExposition((await a.inject('/metrics')).body), 'portal_service_up', { service: 'todo-api' })).toBe(0);
 
     todo = await fakeServer(handler, port);
     fakes.push(todo);
@@ -154,7 +155,7 @@ describe('GET /api/services', () => {
     expect(byId.get('portal')).toMatchObject({ status: 'up' });
     expect(byId.get('grafana')).toMatchObject({ status: 'not_in_mode', latency_ms: null, checked_at: null });
     expect(list.map((s) => s.id)).toEqual(['todo-api', 'load-generator', 'portal', 'prometheus', 'alertmanager', 'grafana', 'jaeger', 'cockroachdb', 'portainer']);
-    expect((await a.inject('/metrics')).body).not.toContain('portal_service_up{service="grafana"}');
+    expect(Object.fromEntries(samplesOf(parseExposition((await a.inject('/metrics')).body), 'portal_service_up').map((x) => [x.labels.service, x.value]))).toEqual({ 'todo-api': 0, 'load-generator': 0, portal: 1 });
   });
 
   it("links to the Prometheus page that exists: Debian's has only the classic UI", async () => {
@@ -264,18 +265,62 @@ describe('scenario proxy', () => {
 });
 
 describe('GET /metrics', () => {
-  it('passes promtool check metrics, with the portal counters present from the start', async () => {
-    const a = await app();
-    await a.inject({ method: 'POST', url: '/api/alerts/webhook', payload: webhookPayload([{ alertname: 'HighLatency' }]) });
-    const text = (await a.inject('/metrics')).body;
-    for (const name of ['portal_alert_notifications_total{status="resolved"} 0', 'portal_webhook_requests_total{result="rejected"} 0', 'portal_service_up{service="portal"} 1']) {
-      expect(text).toContain(name);
+  it('counts a known sequence exactly, by value, on the real endpoint, and passes promtool check metrics', async () => {
+    const up = await fakeServer((_req, res) => json(res, 200, { status: 'ready' }));
+    const failing = await fakeServer((_req, res) => json(res, 503, { status: 'not ready' }));
+    fakes.push(up, failing);
+    const a = await portal({ DATA_DIR: dataDir(), TODO_API_INTERNAL_URL: up.url, LOADGEN_INTERNAL_URL: failing.url });
+    apps.push(a);
+    await a.listen({ port: 0, host: '127.0.0.1' });
+    const base = `http://127.0.0.1:${(a.server.address() as AddressInfo).port}`;
+    // The first health round has run once both services have a result.
+    await eventually('both probed', async () => {
+      const m = await scrape(base);
+      return valueOf(m, 'portal_service_up', { service: 'todo-api' }) === 1 && valueOf(m, 'portal_service_up', { service: 'load-generator' }) === 0 ? true : undefined;
+    });
+
+    const post = (body: string) => fetch(`${base}/api/alerts/webhook`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    expect((await post(JSON.stringify(webhookPayload([{ alertname: 'HighLatency' }, { alertname: 'HighDBLoad', status: 'resolved' }, { alertname: 'TargetDown' }])))).status).toBe(200);
+    expect((await post('{"version": "4", "alerts": [')).status).toBe(400);
+    for (let i = 0; i < 2; i++) expect((await fetch(`${base}/api/alerts/inbox`)).status).toBe(200);
+    expect((await fetch(`${base}/api/services`)).status).toBe(200);
+    expect((await fetch(`${base}/no/such/page`)).status).toBe(404);
+
+    const m = await scrape(base);
+    expect(valueOf(m, 'portal_alert_notifications_total', { status: 'firing' })).toBe(2);
+    expect(valueOf(m, 'portal_alert_notifications_total', { status: 'resolved' })).toBe(1);
+    expect(valueOf(m, 'portal_webhook_requests_total', { result: 'accepted' })).toBe(1);
+    expect(valueOf(m, 'portal_webhook_requests_total', { result: 'rejected' })).toBe(1);
+    // Only the services of this mode that are polled, and the portal itself.
+    expect(Object.fromEntries(samplesOf(m, 'portal_service_up').map((x) => [x.labels.service, x.value]))).toEqual({ 'todo-api': 1, 'load-generator': 0, portal: 1 });
+    const http = histogramSeries(m, 'http_server_request_duration_seconds');
+    expect(Object.fromEntries([...http.values()].map((x) => [`${x.labels.method} ${x.labels.route} ${x.labels.status_code}`, x.count]))).toEqual({
+      'POST /api/alerts/webhook 200': 1,
+      'POST /api/alerts/webhook 400': 1,
+      'GET /api/alerts/inbox 200': 2,
+      'GET /api/services 200': 1,
+      'GET unmatched 404': 1,
+    });
+    for (const [key, x] of http) {
+      expect(x.sum, key).toBeGreaterThan(0);
+      expect(x.buckets.get('+Inf'), key).toBe(x.count);
     }
+    expect(valueOf(m, 'http_server_active_requests')).toBe(0);
+
+    const text = await (await fetch(`${base}/metrics`)).text();
     const promtool = process.env.PROMTOOL_BIN ?? '/usr/bin/promtool';
     if (!existsSync(promtool)) throw new Error(`${promtool} is missing: apt-get install prometheus`);
     const check = spawnSync(promtool, ['check', 'metrics'], { input: text, encoding: 'utf8', timeout: 10_000 });
     expect(check.stdout + check.stderr).toBe('');
     expect(check.status).toBe(0);
+  });
+
+  it('has every portal series from the start, at 0', async () => {
+    const m = parseExposition((await (await app()).inject('/metrics')).body);
+    expect(valueOf(m, 'portal_alert_notifications_total', { status: 'firing' })).toBe(0);
+    expect(valueOf(m, 'portal_alert_notifications_total', { status: 'resolved' })).toBe(0);
+    expect(valueOf(m, 'portal_webhook_requests_total', { result: 'accepted' })).toBe(0);
+    expect(valueOf(m, 'portal_webhook_requests_total', { result: 'rejected' })).toBe(0);
   });
 });
 

@@ -3,7 +3,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Tracer } from '@opentelemetry/api';
-import { registerHealth, registerJsonErrors } from '@o11y/platform';
+import { registerHealth, registerJsonErrors, strictBodySchemaController } from '@o11y/platform';
 import { createLogger, createRegistry, fastifyLogging, startTracing, telemetryPlugin, type Logger } from '@o11y/telemetry';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { DestinationStream } from 'pino';
@@ -18,7 +18,10 @@ import { isUnavailable, sqlState, type Driver } from './db/driver.js';
 import { TasksRepository } from './db/tasks.js';
 import { UsersRepository } from './db/users.js';
 import { FaultController } from './faults/controller.js';
-import { registerFaultHooks } from './faults/inject.js';
+import { registerFaultGauges } from './faults/gauges.js';
+import { BackgroundHogs } from './faults/hogs.js';
+import { registerFaultHooks } from './faults/requests.js';
+import { statementFaults } from './faults/statements.js';
 import { authRoutes } from './routes/auth.js';
 import { faultRoutes } from './routes/faults.js';
 import { pingRoutes } from './routes/ping.js';
@@ -37,7 +40,7 @@ export interface AppDeps {
   /** An already open driver (tests share one); otherwise one is opened from the config. */
   driver?: Driver;
   /** Overrides of the connect/retry behaviour (tests shorten the backoff). */
-  connect?: Partial<Pick<ConnectOptions, 'retryInitialMs' | 'retryMaxMs' | 'maxAttempts'>>;
+  connect?: Partial<Pick<ConnectOptions, 'retryInitialMs' | 'retryMaxMs' | 'maxAttempts' | 'txnRetry' | 'migration' | 'openPostgres'>>;
   /** bcrypt cost; tests lower it to stay light on the shared CPU. */
   passwordRounds?: number;
   /** Interval of the background database check, ms. */
@@ -68,15 +71,18 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
       logger,
       ...deps.connect,
     }));
-  const metrics = createAppMetrics(registry, () => driver.stats());
-  const faults = new FaultController(registry, logger);
-  const db = new Database(driver, {
+  const faults = new FaultController({ logger });
+  const hogs = new BackgroundHogs(faults);
+  registerFaultGauges(registry, faults, () => hogs.memory.retained);
+  const metrics = createAppMetrics(registry, () => db.poolStats(), () => driver.retries);
+  const db: Database = new Database(driver, {
     logger,
     metrics: telemetry ? metrics : undefined,
     tracer,
-    delaySeconds: () => faults.dbDelaySecondsNow(),
+    faults: statementFaults(faults),
     checkIntervalMs: deps.dbCheckIntervalMs,
   });
+  faults.onChange(() => db.poolFaultChanged());
   const users = new UsersRepository(db);
   const tasks = new TasksRepository(db);
   const tokens = createTokenService(jwtSecret, config.jwtTtlSeconds);
@@ -92,6 +98,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
   const app = Fastify({
     ...fastifyLogging(logger),
     bodyLimit: 1024 * 1024,
+    // JSON bodies are typed strictly ({"title": 12345} → 400 naming title), query strings coerce (?limit=5).
+    schemaController: strictBodySchemaController(),
     ajv: {
       customOptions: {
         // Unknown fields are rejected where a schema says additionalProperties: false (faults),
@@ -129,7 +137,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   registerHealth(app, () => db.check());
-  registerFaultHooks(app, faults, deps.random);
+  registerFaultHooks(app, faults, hogs.memory, deps.random);
 
   await app.register(async (api) => {
     // A lost database is the one server-side failure a client should see as "try again later":
@@ -153,6 +161,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
   app.decorate('faults', faults);
   db.startMonitor();
   app.addHook('onClose', async () => {
+    faults.close();
+    hogs.close();
     if (!deps.driver) await db.close();
   });
   return app as unknown as App;

@@ -4,13 +4,16 @@ import { join } from 'node:path';
 import { createTestDatabase } from '../../../test/helpers/postgres.ts';
 import { buildApp, type App, type AppDeps } from '../src/app.ts';
 import { readConfig, type Config } from '../src/config.ts';
+import { cockroachRules, type CockroachRules } from './cockroach-rules.ts';
 
 export const TEST_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
 
 /** A database the app can use, and how to throw it away. */
 export interface DatabaseFactory {
-  name: 'pglite' | 'postgresql';
-  create(): Promise<{ env: Record<string, string>; dispose(): Promise<void> }>;
+  name: 'pglite' | 'postgresql' | 'CockroachDB rules over PostgreSQL';
+  /** The CockroachDB rule checker between the app and the server, when there is one. */
+  rules?: CockroachRules;
+  create(): Promise<{ env: Record<string, string>; deps?: AppDeps; dispose(): Promise<void> }>;
 }
 
 export const pglite: DatabaseFactory = {
@@ -36,7 +39,24 @@ export const postgresql: DatabaseFactory = {
   },
 };
 
-export const DATABASES = [pglite, postgresql];
+/**
+ * PostgreSQL behind the checker of CockroachDB's transaction rules (cockroach-rules.ts): the app
+ * takes its CockroachDB path (session settings, version) and every statement it sends must be one
+ * CockroachDB accepts. One checker per factory, so a test can inject 40001s into its app.
+ */
+export function cockroachOverPostgres(): DatabaseFactory & { rules: CockroachRules } {
+  const rules = cockroachRules();
+  return {
+    name: 'CockroachDB rules over PostgreSQL',
+    rules,
+    async create() {
+      const db = await postgresql.create();
+      return { ...db, deps: { connect: { openPostgres: rules.open } } };
+    },
+  };
+}
+
+export const DATABASES: DatabaseFactory[] = [pglite, postgresql, cockroachOverPostgres()];
 
 export function testConfig(env: Record<string, string>): Config {
   return readConfig({ JWT_SECRET: TEST_SECRET, LOG_LEVEL: 'warn', ...env });

@@ -1,64 +1,28 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { attr, SPAN_KIND, startOtlpReceiver, type OtlpReceiver, type OtlpSpan } from '../../../test/helpers/otlp.ts';
 import { freePort } from '../../../test/helpers/ports.ts';
 import { createTestDatabase, type TestDatabase } from '../../../test/helpers/postgres.ts';
 import { startApp, type Spawned } from '../../../test/helpers/process.ts';
 
-interface OtlpAttr {
-  key: string;
-  value: { stringValue?: string; intValue?: number | string; boolValue?: boolean; doubleValue?: number };
-}
-interface OtlpSpan {
-  traceId: string;
-  spanId: string;
-  parentSpanId?: string;
-  name: string;
-  kind: number;
-  attributes: OtlpAttr[];
-}
-const SERVER = 2;
-const CLIENT = 3;
-const attr = (s: OtlpSpan, key: string) => {
-  const v = s.attributes.find((a) => a.key === key)?.value;
-  return v === undefined ? undefined : (v.stringValue ?? (v.intValue !== undefined ? Number(v.intValue) : (v.boolValue ?? v.doubleValue)));
-};
+const { SERVER, CLIENT } = SPAN_KIND;
 
-/** A stand-in for Jaeger's OTLP/HTTP endpoint: collects the JSON the exporter posts to /v1/traces. */
-function otlpReceiver() {
-  const spans: OtlpSpan[] = [];
-  const resources: OtlpAttr[][] = [];
-  const server: Server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (d: Buffer) => (body += d.toString()));
-    req.on('end', () => {
-      if (req.url === '/v1/traces') {
-        const doc = JSON.parse(body) as { resourceSpans: { resource: { attributes: OtlpAttr[] }; scopeSpans: { spans: OtlpSpan[] }[] }[] };
-        for (const rs of doc.resourceSpans) {
-          resources.push(rs.resource.attributes);
-          for (const ss of rs.scopeSpans) spans.push(...ss.spans);
-        }
-      }
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-    });
-  });
-  return { server, spans, resources };
-}
-
-async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const v = probe();
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
+/** The probe's value once it has one (vitest's polling, bounded). */
+function until<T>(what: string, probe: () => T | undefined, timeout = 15_000): Promise<T> {
+  return vi.waitFor(
+    () => {
+      const v = probe();
+      if (v === undefined) throw new Error(`timed out waiting for ${what}`);
+      return v;
+    },
+    { timeout, interval: 100 },
+  );
 }
 
 describe('todo-api as a real process: traces over OTLP and JSON request logs', () => {
-  const receiver = otlpReceiver();
+  let receiver: OtlpReceiver;
   let db: TestDatabase;
   let dataDir: string;
   let proc: Spawned;
@@ -71,8 +35,7 @@ describe('todo-api as a real process: traces over OTLP and JSON request logs', (
   let token = '';
 
   beforeAll(async () => {
-    const receiverPort = await freePort();
-    await new Promise<void>((r) => receiver.server.listen(receiverPort, '127.0.0.1', r));
+    receiver = await startOtlpReceiver();
     db = await createTestDatabase('proc');
     dataDir = mkdtempSync(join(tmpdir(), 'todo-api-proc-'));
     const port = await freePort();
@@ -87,7 +50,7 @@ describe('todo-api as a real process: traces over OTLP and JSON request logs', (
         JWT_SECRET: jwtSecret,
         ADMIN_TOKEN: adminToken,
         LOG_LEVEL: 'info',
-        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${receiverPort}`,
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
         OTEL_BSP_SCHEDULE_DELAY: '100',
         OTEL_SERVICE_NAME: 'todo-api-under-test',
       },
@@ -109,7 +72,7 @@ describe('todo-api as a real process: traces over OTLP and JSON request logs', (
 
   afterAll(async () => {
     await proc?.stop();
-    await new Promise((r) => receiver.server.close(r));
+    await receiver?.close();
     await db?.drop();
     rmSync(dataDir, { recursive: true, force: true });
   });
@@ -148,12 +111,16 @@ describe('todo-api as a real process: traces over OTLP and JSON request logs', (
     expect(receiver.spans.some((s) => s.parentSpanId === post.spanId && s.name === 'INSERT tasks')).toBe(true);
   });
 
-  it('writes one JSON log line per request with trace and span ids, method, route, status and duration', () => {
-    const lines = proc
-      .output()
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
+  it('writes one JSON log line per request with trace and span ids, method, route, status and duration', async () => {
+    const read = () =>
+      proc
+        .output()
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+    // The last request's line may still be on its way through the pipe.
+    await expect.poll(() => read().filter((l) => l.msg === 'request').length, { timeout: 10_000 }).toBeGreaterThanOrEqual(6);
+    const lines = read();
     const requests = lines.filter((l) => l.msg === 'request');
     // register, login, create, list, two DELETE /api/faults; health probes and scrapes are not logged.
     expect(requests.map((r) => `${r.method} ${r.route} ${r.status_code}`)).toEqual([

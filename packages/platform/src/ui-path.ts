@@ -3,7 +3,12 @@
  * answers 404 and the classic UI has it. Debian's Prometheus ships without the React UI, so its
  * `/alerts` is a 404 while `/classic/alerts` works; the upstream image has it the other way round.
  */
-export async function pickUiPath(base: string, uiPath: string, timeoutMs = 1500): Promise<string> {
+export async function pickUiPath(
+  base: string,
+  uiPath: string,
+  timeoutMs = 1500,
+  fetch: (url: string, init: { signal: AbortSignal; redirect: 'manual' }) => Promise<Response> = globalThis.fetch,
+): Promise<string> {
   if (uiPath === '/') return uiPath;
   const status = async (url: string) => {
     try {

@@ -4,6 +4,13 @@ import { checkUrl, StackConfigError } from './urls.js';
 export interface AlertmanagerConfigOptions {
   /** Telegram bot token (`123456:ABC…`). Absent or empty: no Telegram receiver, the inbox only. */
   telegramBotToken?: string;
+  /**
+   * Where Alertmanager reads the token from (`bot_token_file`, Alertmanager 0.26+), as an absolute
+   * path inside its container; the caller writes the token there (writeStackConfig does, 0600).
+   * Unset: the token is written into the YAML (`bot_token`), for 0.25 which has no
+   * `bot_token_file` (Debian's, in embedded mode).
+   */
+  telegramBotTokenFile?: string;
   /** Chat id (an integer, negative for groups and channels); required with a token. */
   telegramChatId?: string | number;
   /** Bot API base URL; default https://api.telegram.org (tests point it at a local fake). */
@@ -43,8 +50,9 @@ function chatIdValue(raw: string | number): number | bigint {
 }
 
 /**
- * alertmanager.yml as YAML text. Alertmanager 0.25 expands no environment variables and has no
- * `bot_token_file`, so the token and chat id are written in here at start.
+ * alertmanager.yml as YAML text. Alertmanager expands no environment variables, so the chat id is
+ * written in here at start, and the token too for 0.25 (no `bot_token_file` before 0.26); with
+ * `telegramBotTokenFile` only the file's path is.
  *
  * Routing: every alert goes to the portal inbox; `critical` and `warning` also to Telegram when a
  * token is set (`info` never does). Grouped by alertname, first notification 5 s after firing,
@@ -74,8 +82,13 @@ export function renderAlertmanagerConfig(opts: AlertmanagerConfigOptions): strin
 
   const receivers: Record<string, unknown>[] = [{ name: INBOX_RECEIVER, webhook_configs: [webhook] }];
   if (token !== undefined) {
+    const tokenFile = opts.telegramBotTokenFile?.trim();
+    if (tokenFile !== undefined && !tokenFile.startsWith('/')) {
+      // Alertmanager reads it relative to its working directory, not to the config file.
+      throw new StackConfigError(`telegramBotTokenFile: must be an absolute path (got ${JSON.stringify(tokenFile)})`);
+    }
     const telegram: Record<string, unknown> = {
-      bot_token: token,
+      ...(tokenFile ? { bot_token_file: tokenFile } : { bot_token: token }),
       chat_id: chatIdValue(chatRaw),
       parse_mode: 'HTML',
       disable_notifications: false,
@@ -113,7 +126,11 @@ export function renderAlertmanagerConfig(opts: AlertmanagerConfigOptions): strin
   };
   const header = [
     'Rendered by @o11y/stack (o11y-render). Do not edit: change infra/ or packages/stack.',
-    token !== undefined ? 'Telegram: on (contains the bot token; keep this file private).' : 'Telegram: off (no TELEGRAM_BOT_TOKEN); notifications go to the portal inbox only.',
+    token === undefined
+      ? 'Telegram: off (no TELEGRAM_BOT_TOKEN); notifications go to the portal inbox only.'
+      : opts.telegramBotTokenFile
+        ? 'Telegram: on (the bot token is read from bot_token_file).'
+        : 'Telegram: on (contains the bot token; keep this file private).',
     ...(opts.externalUrl ? [`Alertmanager runs with --web.external-url=${checkUrl('externalUrl', opts.externalUrl)}`] : []),
   ];
   return `${header.map((l) => `# ${l}`).join('\n')}\n${stringify(config, { lineWidth: 0 })}`;

@@ -49,7 +49,7 @@ async function main(argv: string[]): Promise<number> {
         `o11y-render: ${s.mode} configuration written to ${out}`,
         `  prometheus:   ${written.prometheusConfig} (external URL ${s.prometheusPublicUrl})`,
         `  alertmanager: ${written.alertmanagerConfig} (external URL ${s.alertmanagerPublicUrl})`,
-        `  telegram:     ${written.telegram ? `on (chat ${s.telegramChatId})` : 'off (no TELEGRAM_BOT_TOKEN): alerts go to the portal inbox only'}`,
+        `  telegram:     ${written.telegram ? `on (chat ${s.telegramChatId}; token ${written.telegramTokenFile ? `in ${written.telegramTokenFile}` : 'inline in alertmanager.yml'})` : 'off (no TELEGRAM_BOT_TOKEN): alerts go to the portal inbox only'}`,
         `  inbox:        ${s.portalWebhookUrl}`,
       ].join('\n'),
     );

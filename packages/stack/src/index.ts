@@ -10,7 +10,7 @@ export { ALERTMANAGER_TEMPLATES_DIR, GRAFANA_DIR, INFRA_DIR, PROMETHEUS_RULES_DI
 export { parseDnsSd, prometheusArgs, renderPrometheusConfig, resolveTargets } from './prometheus.js';
 export type { PrometheusArgsOptions, PrometheusConfigOptions } from './prometheus.js';
 export { defaultTarget, internalUrl, publicUrl, scrapedServices, StackConfigError, type Env } from './urls.js';
-export { stackSettings, writeStackConfig } from './write.js';
+export { stackSettings, TELEGRAM_TOKEN_FILE, writeStackConfig } from './write.js';
 export type { StackOverrides, StackSettings, WrittenStack } from './write.js';
 export { DASHBOARDS_DIR, dashboardQueries, loadDashboards, panelsOf, substituteVariables } from './dashboards.js';
 export type { Dashboard, DashboardQuery, GrafanaPanel } from './dashboards.js';

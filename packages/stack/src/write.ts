@@ -1,5 +1,5 @@
-import { cp, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { chmod, cp, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import type { Mode } from '@o11y/platform';
 import { renderAlertmanagerConfig } from './alertmanager.js';
 import { ALERTMANAGER_TEMPLATES_DIR, PROMETHEUS_RULES_DIR } from './paths.js';
@@ -23,7 +23,16 @@ export interface StackOverrides {
   scrapeInterval?: string;
   /** Services scraped through DNS discovery (id → DNS name); default from SCRAPE_DNS_SD. */
   dnsSd?: PrometheusConfigOptions['dnsSd'];
+  /**
+   * Give Alertmanager the bot token in a file of its own (`bot_token_file`, 0.26+) rather than in
+   * alertmanager.yml. Default: in compose mode (the image is a current Alertmanager), not in
+   * embedded mode (Debian's Alertmanager 0.25 has no `bot_token_file`).
+   */
+  telegramTokenAsFile?: boolean;
 }
+
+/** Name of the token file beside alertmanager.yml (compose: /config/alertmanager/telegram_bot_token). */
+export const TELEGRAM_TOKEN_FILE = 'telegram_bot_token';
 
 /** Everything rendered, resolved from the environment and the overrides. */
 export interface StackSettings {
@@ -48,6 +57,8 @@ export interface WrittenStack {
   prometheusConfig: string;
   rulesDir: string;
   alertmanagerConfig: string;
+  /** The bot token's own file, when it is given to Alertmanager that way. */
+  telegramTokenFile: string | undefined;
   templatesDir: string;
 }
 
@@ -102,6 +113,10 @@ async function copyDir(from: string, to: string, suffix: string): Promise<void> 
  */
 export async function writeStackConfig(outDir: string, env: Env = process.env, overrides: StackOverrides = {}): Promise<WrittenStack> {
   const settings = stackSettings(env, overrides);
+  const promDir = join(outDir, 'prometheus');
+  const amDir = join(outDir, 'alertmanager');
+  const asFile = (overrides.telegramTokenAsFile ?? settings.mode === 'compose') && settings.telegramBotToken !== undefined;
+  const tokenFile = asFile ? resolve(amDir, TELEGRAM_TOKEN_FILE) : undefined;
   const prometheusYml = renderPrometheusConfig({
     mode: settings.mode,
     targets: settings.targets,
@@ -114,6 +129,7 @@ export async function writeStackConfig(outDir: string, env: Env = process.env, o
   });
   const alertmanagerYml = renderAlertmanagerConfig({
     telegramBotToken: settings.telegramBotToken,
+    telegramBotTokenFile: tokenFile,
     telegramChatId: settings.telegramChatId,
     telegramApiUrl: settings.telegramApiUrl,
     portalWebhookUrl: settings.portalWebhookUrl,
@@ -123,8 +139,6 @@ export async function writeStackConfig(outDir: string, env: Env = process.env, o
     templatesDir: 'templates',
   });
 
-  const promDir = join(outDir, 'prometheus');
-  const amDir = join(outDir, 'alertmanager');
   const rulesDir = join(promDir, 'rules');
   const templatesDir = join(amDir, 'templates');
   await mkdir(promDir, { recursive: true });
@@ -134,7 +148,10 @@ export async function writeStackConfig(outDir: string, env: Env = process.env, o
   const prometheusConfig = join(promDir, 'prometheus.yml');
   const alertmanagerConfig = join(amDir, 'alertmanager.yml');
   await writeFile(prometheusConfig, prometheusYml);
-  await writeFile(alertmanagerConfig, alertmanagerYml);
+  // Owner-only: alertmanager.yml holds the token when it is inline (and webhook credentials).
+  await writePrivate(alertmanagerConfig, alertmanagerYml);
+  if (tokenFile) await writePrivate(tokenFile, `${settings.telegramBotToken}\n`);
+  else await rm(join(amDir, TELEGRAM_TOKEN_FILE), { force: true });
 
   return {
     settings,
@@ -142,6 +159,13 @@ export async function writeStackConfig(outDir: string, env: Env = process.env, o
     prometheusConfig,
     rulesDir,
     alertmanagerConfig,
+    telegramTokenFile: tokenFile,
     templatesDir,
   };
+}
+
+/** Written 0600 from the first byte, and chmod-ed too in case the file was already there. */
+async function writePrivate(path: string, data: string): Promise<void> {
+  await writeFile(path, data, { mode: 0o600 });
+  await chmod(path, 0o600);
 }

@@ -50,7 +50,10 @@ describe('Grafana provisioning', () => {
     const exprs = (title: string) => queries.filter((q) => q.dashboard === title).map((q) => q.raw).join('\n');
     expect(exprs('Platform overview')).toMatch(/ALERTS\{alertstate="firing"\}[\s\S]*todo_fault_active[\s\S]*loadgen_/);
     expect(exprs('Todo API')).toMatch(/histogram_quantile\(0\.5,[\s\S]*histogram_quantile\(0\.95,[\s\S]*histogram_quantile\(0\.99,/);
-    expect(exprs('Todo API')).toMatch(/db_client_connections[\s\S]*nodejs_eventloop_lag_seconds/);
+    expect(exprs('Todo API')).toMatch(/db_client_connection_count\{[\s\S]*db_client_connection_max\{[\s\S]*nodejs_eventloop_lag_seconds/);
+    expect(exprs('Database')).toMatch(/db_client_connection_count\{[\s\S]*db_client_connection_max\{/);
+    // The pre-semconv names are gone everywhere (they would query series that no longer exist).
+    expect(queries.filter((q) => /db_client_connections/.test(q.raw))).toEqual([]);
     expect(exprs('Database')).toMatch(/sql_service_latency_bucket[\s\S]*\/ 1e9/);
     expect(exprs('Database')).toMatch(/sql_txn_commit_count[\s\S]*sql_txn_abort_count[\s\S]*sql_conns[\s\S]*capacity_available/);
     expect(exprs('Load generator')).toMatch(/loadgen_target_rps[\s\S]*loadgen_response_latency_seconds_bucket[\s\S]*loadgen_scheduler_lag_seconds_bucket[\s\S]*loadgen_in_flight[\s\S]*loadgen_dropped_total/);

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
@@ -14,6 +14,7 @@ import {
   renderPrometheusConfig,
   StackConfigError,
   stackSettings,
+  TELEGRAM_TOKEN_FILE,
   writeStackConfig,
 } from '@o11y/stack';
 import { REPO_ROOT } from '../../../test/helpers/process.ts';
@@ -176,6 +177,58 @@ describe('renderAlertmanagerConfig', () => {
     expect(() => renderAlertmanagerConfig({ ...AM_BASE, telegramBotToken: '"1:abc"', telegramChatId: '1' })).toThrow(/does not look like a bot token/);
     // An empty token (TELEGRAM_BOT_TOKEN= in .env) means "off", not an error.
     expect(() => renderAlertmanagerConfig({ ...AM_BASE, telegramBotToken: '  ' })).not.toThrow();
+  });
+});
+
+describe('the Telegram bot token: its own file for a current Alertmanager, inline for Debian\'s 0.25', () => {
+  const TOKEN = '424242:AAH-secret_token';
+  const mode = (path: string) => statSync(path).mode & 0o777;
+
+  it('renders bot_token_file (an absolute path) instead of bot_token when given a token file', () => {
+    const yml = renderAlertmanagerConfig({ ...AM_BASE, telegramBotToken: TOKEN, telegramChatId: '-100123', telegramBotTokenFile: '/config/alertmanager/telegram_bot_token' });
+    const telegram = (parse(yml) as AmConfig).receivers.find((r) => r.name === 'telegram-and-inbox')?.telegram_configs?.[0];
+    expect(telegram?.bot_token_file).toBe('/config/alertmanager/telegram_bot_token');
+    expect(telegram).not.toHaveProperty('bot_token');
+    expect(yml).not.toContain(TOKEN);
+    // Alertmanager opens it from its working directory, not the config file's: relative is refused.
+    expect(() => renderAlertmanagerConfig({ ...AM_BASE, telegramBotToken: TOKEN, telegramChatId: '1', telegramBotTokenFile: 'telegram_bot_token' })).toThrow(/absolute path/);
+  });
+
+  it('compose: the token goes to its own 0600 file, alertmanager.yml (0600 too) only names it', async () => {
+    const out = tempDir();
+    const w = await writeStackConfig(out, { MODE: 'compose', TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_CHAT_ID: '-100123' });
+    expect(w.telegramTokenFile).toBe(resolve(out, 'alertmanager', TELEGRAM_TOKEN_FILE));
+    expect(readFileSync(w.telegramTokenFile as string, 'utf8').trim()).toBe(TOKEN);
+    expect(mode(w.telegramTokenFile as string)).toBe(0o600);
+    expect(mode(w.alertmanagerConfig)).toBe(0o600);
+    const yml = readFileSync(w.alertmanagerConfig, 'utf8');
+    expect(yml).not.toContain(TOKEN);
+    expect(yml).toContain(`bot_token_file: ${w.telegramTokenFile}`);
+  });
+
+  it('embedded: the token stays inline (0.25 has no bot_token_file) in a 0600 alertmanager.yml, and no stale token file survives', async () => {
+    const out = tempDir();
+    await writeStackConfig(out, { MODE: 'compose', TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_CHAT_ID: '-100123' });
+    writeFileSync(join(out, 'alertmanager/alertmanager.yml'), 'old', { mode: 0o644 });
+    const w = await writeStackConfig(out, { TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_CHAT_ID: '-100123' });
+    expect(w.settings.mode).toBe('embedded');
+    expect(w.telegramTokenFile).toBeUndefined();
+    expect(existsSync(join(out, 'alertmanager', TELEGRAM_TOKEN_FILE))).toBe(false);
+    expect(mode(w.alertmanagerConfig)).toBe(0o600);
+    const telegram = (parse(readFileSync(w.alertmanagerConfig, 'utf8')) as AmConfig).receivers.find((r) => r.name === 'telegram-and-inbox')?.telegram_configs?.[0];
+    expect(telegram?.bot_token).toBe(TOKEN);
+    // Telegram off: nothing secret is left behind either.
+    const off = await writeStackConfig(out, { MODE: 'compose' });
+    expect(off.telegramTokenFile).toBeUndefined();
+    expect(existsSync(join(out, 'alertmanager', TELEGRAM_TOKEN_FILE))).toBe(false);
+  });
+
+  const amtool = findBinary(['amtool']);
+  it.runIf(amtool)('the embedded rendering passes amtool check-config of the Alertmanager installed here', async () => {
+    const w = await writeStackConfig(tempDir(), { TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_CHAT_ID: '-100123' });
+    const r = spawnSync(amtool as string, ['check-config', w.alertmanagerConfig], { encoding: 'utf8', timeout: 30_000 });
+    expect(`${r.stdout}${r.stderr}`).toContain('SUCCESS');
+    expect(r.status).toBe(0);
   });
 });
 

@@ -1,5 +1,6 @@
 export { renderMetrics, wantsOpenMetrics, type Exposition } from './exposition.js';
 export {
+  CLIENT_CLOSED_STATUS,
   createHttpMetrics,
   HTTP_DURATION_BUCKETS,
   observeTraced,

@@ -2,6 +2,7 @@ import Fastify from 'fastify';
 import { Counter } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRegistry, startTracing, telemetryPlugin } from '@o11y/telemetry';
+import { parseExposition, samplesOf, valueOf } from '../../../test/helpers/metrics.ts';
 
 const registry = createRegistry({ defaultMetrics: false });
 const counter = new Counter({ name: 'demo_things_total', help: 'things', registers: [registry] });
@@ -25,9 +26,11 @@ describe('telemetryPlugin', () => {
     await app.inject('/nope/1');
     await app.inject('/nope/2');
     const text = (await app.inject('/metrics')).body;
-    expect(text).toContain('http_server_request_duration_seconds_count{method="GET",route="/items/:id",status_code="200"} 2');
-    expect(text).toContain('http_server_request_duration_seconds_count{method="GET",route="unmatched",status_code="404"} 2');
-    expect(text).toContain('http_server_request_duration_seconds_bucket{le="0.5",method="GET",route="/items/:id",status_code="200"} 2');
+    const m = parseExposition(text);
+    expect(valueOf(m, 'http_server_request_duration_seconds_count', { method: 'GET', route: '/items/:id', status_code: '200' })).toBe(2);
+    expect(valueOf(m, 'http_server_request_duration_seconds_count', { method: 'GET', route: 'unmatched', status_code: '404' })).toBe(2);
+    expect(valueOf(m, 'http_server_request_duration_seconds_bucket', { le: '0.5', method: 'GET', route: '/items/:id', status_code: '200' })).toBe(2);
+    expect(samplesOf(m, 'http_server_request_duration_seconds_count')).toHaveLength(2);
     expect(text).not.toContain('/items/1');
   });
 
@@ -37,7 +40,8 @@ describe('telemetryPlugin', () => {
     expect(res.body).toMatch(/http_server_request_duration_seconds_bucket\{[^}]*\} \d+ # \{trace_id="[0-9a-f]{32}"\}/);
     expect(res.body.trimEnd().endsWith('# EOF')).toBe(true);
     const text = (await app.inject('/metrics')).body;
-    expect(text).toContain('demo_things_total 2');
+    expect(valueOf(parseExposition(text), 'demo_things_total')).toBe(2);
+    expect(valueOf(parseExposition(res.body), 'demo_things_total')).toBe(2);
     expect(text).not.toContain('# EOF');
   });
 

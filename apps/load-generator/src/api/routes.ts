@@ -1,10 +1,10 @@
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { randomSeed } from '@o11y/platform';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Config } from '../config.js';
 import { InputError } from '../errors.js';
 import type { RunManager } from '../engine/manager.js';
 import type { RunRequest } from './wire.js';
-import { randomSeed } from '../profiles/random.js';
 import { PROFILES, buildProfile, sampleCurve } from '../profiles/registry.js';
 import { parseDuration } from '@o11y/platform';
 import { scenarios, setFault } from '../scenarios.js';

@@ -16,6 +16,8 @@ export interface ManagerOptions {
   tracer?: Tracer | undefined;
   tracingExported?: boolean;
   log?: { warn(obj: object, msg: string): void };
+  /** Worker threads of every run unless a run says otherwise ("auto" by default; tests pin it). */
+  threads?: number | 'auto';
 }
 
 export interface CreateOptions {
@@ -57,7 +59,8 @@ export class RunManager {
       throw new InputError(undefined, `${this.active.size} runs are active, the most MAX_ACTIVE_RUNS allows (${this.opts.maxActiveRuns}); stop one or wait`, 429);
     }
     if (extra.scenario) spec.scenario = extra.scenario;
-    if (extra.threads !== undefined) spec.threads = extra.threads;
+    const threads = extra.threads ?? this.opts.threads;
+    if (threads !== undefined) spec.threads = threads;
     const run = new Run(spec, {
       observer: this.metrics,
       tracer: this.opts.tracer,

@@ -43,6 +43,12 @@ export interface RunDeps {
 /** Peak rate one thread holds comfortably; above it the run uses worker threads, if there are cores to spare. */
 export const RPS_PER_THREAD = 15000;
 
+/**
+ * How long a stop waits for a thread's `end` before terminating it: a thread flushes its spans
+ * first, for at most FLUSH_TIMEOUT_MS (engine/worker.ts); locally that takes milliseconds.
+ */
+const FLUSH_WAIT_MS = 3000;
+
 interface ShardHandle {
   /** Starts sending with t = 0 at `epoch` (performance.timeOrigin-based ms). */
   begin(epoch: number): void;
@@ -254,7 +260,9 @@ export class Run extends EventEmitter {
       stop: async () => {
         if (ended) return;
         worker?.postMessage({ type: 'stop' });
-        await Promise.race([endedP, new Promise((r) => setTimeout(r, 500))]);
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([endedP, new Promise((r) => (timer = setTimeout(r, FLUSH_WAIT_MS)))]);
+        clearTimeout(timer);
         finish();
       },
       setToken: (t: string | undefined) => worker?.postMessage({ type: 'token', token: t }),

@@ -1,8 +1,7 @@
-import { parseDuration } from '@o11y/platform';
+import { parseDuration, randomSeed } from '@o11y/platform';
 import type { AuthInput, RunRequest } from '../api/wire.js';
 import { InputError } from '../errors.js';
 import { buildProfile } from '../profiles/registry.js';
-import { randomSeed } from '../profiles/random.js';
 import { USER_AGENT } from '../version.js';
 import type { RunSpec } from './run.js';
 import { checkAllowed, parseUrl, prepareTarget } from './target.js';

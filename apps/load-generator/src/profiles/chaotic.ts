@@ -1,5 +1,5 @@
+import { seededRandom } from '@o11y/platform';
 import { piecewiseLinear } from './piecewise.js';
-import { seededRandom } from './random.js';
 import type { ProfileDefinition } from './types.js';
 
 /**

@@ -1,4 +1,5 @@
 import type { ServiceTarget } from '../config.js';
+import type { Fetch } from '../outbound.js';
 
 export interface ProbeResult {
   up: boolean;
@@ -14,10 +15,12 @@ export interface PollerOptions {
   onResult?: (id: string, result: ProbeResult) => void;
   /** Ids answered without probing, as up (the portal itself: it is serving this request). */
   self?: string;
+  /** How probes go out (the app's own connection pool); the global fetch by default. */
+  fetch?: Fetch;
 }
 
 /** One health probe: GET <internalUrl><healthPath>, 2xx within the timeout = up. */
-export async function probe(url: string, timeoutMs: number): Promise<ProbeResult> {
+export async function probe(url: string, timeoutMs: number, fetch: Fetch = globalThis.fetch): Promise<ProbeResult> {
   const started = performance.now();
   const checked_at = new Date().toISOString();
   try {
@@ -35,7 +38,8 @@ export async function probe(url: string, timeoutMs: number): Promise<ProbeResult
 /**
  * Probes every polled service on a fixed interval, at most one probe per service in flight,
  * each bounded by a timeout, and keeps the latest result. A stopped service is seen as down on
- * the next round (interval + timeout), and as up again on the round after it is back.
+ * the next round (interval + timeout), and as up again on the round after it is back. Its timer
+ * is not unref'd: stop() clears it, and one left running must show.
  */
 export class HealthPoller {
   private readonly results = new Map<string, ProbeResult>();
@@ -55,7 +59,6 @@ export class HealthPoller {
     this.timer = setInterval(() => {
       if (!this.round) void this.runRound();
     }, this.options.intervalMs);
-    this.timer.unref();
   }
 
   async stop(): Promise<void> {
@@ -81,7 +84,7 @@ export class HealthPoller {
         const result =
           t.info.id === this.options.self
             ? { up: true, latency_ms: null, checked_at: new Date().toISOString() }
-            : await probe(`${t.internalUrl}${t.info.healthPath}`, this.options.timeoutMs);
+            : await probe(`${t.internalUrl}${t.info.healthPath}`, this.options.timeoutMs, this.options.fetch);
         if (this.stopped) return;
         this.results.set(t.info.id, result);
         this.options.onResult?.(t.info.id, result);

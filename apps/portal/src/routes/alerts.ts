@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { InboxStore } from '../inbox/store.js';
 import { toNotifications, WEBHOOK_BODY_LIMIT, WebhookPayload } from '../inbox/webhook.js';
 import type { PortalMetrics } from '../metrics.js';
+import type { Fetch } from '../outbound.js';
 import type { AlertsNotConfigured, FiringAlert } from '../shared/api.js';
 
 export interface AlertsRoutesOptions {
@@ -11,6 +12,7 @@ export interface AlertsRoutesOptions {
   /** Alertmanager's base URL as the server reaches it; null when none is configured. */
   alertmanagerUrl: string | null;
   timeoutMs: number;
+  fetch: Fetch;
 }
 
 interface AmAlert {
@@ -58,7 +60,7 @@ export async function alertsRoutes(app: FastifyInstance, opts: AlertsRoutesOptio
     if (!opts.alertmanagerUrl) return { configured: false };
     const url = `${opts.alertmanagerUrl}/api/v2/alerts?active=true&silenced=false&inhibited=false`;
     try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(opts.timeoutMs), headers: { accept: 'application/json' } });
+      const res = await opts.fetch(url, { signal: AbortSignal.timeout(opts.timeoutMs), headers: { accept: 'application/json' } });
       if (!res.ok) {
         await res.body?.cancel().catch(() => undefined);
         reply.code(502);

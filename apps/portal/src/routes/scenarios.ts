@@ -1,10 +1,12 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Type } from '@sinclair/typebox';
+import type { Fetch } from '../outbound.js';
 
 export interface ScenariosRoutesOptions {
   /** The load generator's base URL as the server reaches it; null when it does not run. */
   loadgenUrl: string | null;
   timeoutMs: number;
+  fetch: Fetch;
 }
 
 const Id = Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,128}$' });
@@ -21,7 +23,7 @@ export async function scenariosRoutes(app: FastifyInstance, opts: ScenariosRoute
       return { error: 'The load generator does not run in this mode' };
     }
     try {
-      const res = await fetch(`${opts.loadgenUrl}${path}`, {
+      const res = await opts.fetch(`${opts.loadgenUrl}${path}`, {
         method,
         signal: AbortSignal.timeout(opts.timeoutMs),
         headers: { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },

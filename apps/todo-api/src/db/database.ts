@@ -2,7 +2,8 @@ import { ROOT_CONTEXT, SpanKind, SpanStatusCode, type Context, type Tracer } fro
 import type { ReadinessCheck } from '@o11y/platform';
 import { observeTraced, type Logger } from '@o11y/telemetry';
 import type { AppMetrics, DbOperation } from '../telemetry/metrics.js';
-import { DatabaseUnavailableError, describeError, isUnavailable, sqlState, type Driver } from './driver.js';
+import { ConnectionGate } from './connection-gate.js';
+import { DatabaseUnavailableError, describeError, isUnavailable, sqlState, type Driver, type PoolStats } from './driver.js';
 
 export interface Statement {
   operation: DbOperation;
@@ -17,32 +18,103 @@ export interface DatabaseOptions {
   /** Absent when telemetry is off: no histogram, no spans. */
   metrics?: AppMetrics;
   tracer?: Tracer;
-  /** Seconds of server-side delay to add to each statement (the db_slowdown fault). */
-  delaySeconds?: () => number;
+  /** What the fault injector does to statements; absent: nothing. */
+  faults?: StatementFaults;
   /** How often the background check refreshes todo_database_up, in ms. */
   checkIntervalMs?: number;
 }
 
 /**
+ * What the fault injector may do to statements. The database layer asks; it never imports the
+ * faults (they depend on it, not the other way round).
+ */
+export interface StatementFaults {
+  /** Extra time the statement spends holding its connection (db_slowdown), ms; 0 for none. */
+  delayMs(st: Statement): number;
+  /** Whether that delay may be named on the span (not when the fault is hidden). */
+  delayVisible(): boolean;
+  /** Whether statements fail as if the server were gone (db_outage). */
+  outage(): boolean;
+  /** Connections the app may use when fewer than the pool's (pool_limit); undefined: the pool's. */
+  connectionLimit(): number | undefined;
+  /** How long each statement keeps its connection after it finished (pool_limit), ms. */
+  holdMs(): number;
+}
+
+/**
  * The instrumented face of the SQL layer. Every statement of every request goes through
- * `run`, so the DB histogram, the error counter, the child span and the slowdown fault are
- * applied in one place and identically for both adapters.
+ * `run`, so the DB histogram, the error counter, the child span, the connection gate and the
+ * database faults are applied in one place and identically for both adapters.
  */
 export class Database {
   private up = true;
   private timer: NodeJS.Timeout | undefined;
+  private readonly gate: ConnectionGate;
+  private readonly holds = new Set<NodeJS.Timeout>();
 
   constructor(
     readonly driver: Driver,
     private readonly options: DatabaseOptions,
   ) {
     options.metrics?.databaseUp.set(1);
+    const poolSize = driver.stats().max;
+    this.gate = new ConnectionGate(() => Math.min(poolSize, options.faults?.connectionLimit() ?? poolSize));
   }
 
-  /** Runs one statement; its span is a child of `parent` (the request's trace context), if given. */
+  /** The pool as the app uses it: connections in use, free, the limit, and statements waiting. */
+  poolStats(): PoolStats & { pending: number } {
+    const max = this.gate.max;
+    return { used: this.gate.used, idle: Math.max(0, max - this.gate.used), max, pending: this.gate.pending };
+  }
+
+  /**
+   * The pool_limit fault changed: connections still held past their statement are given back when
+   * holding is over, and waiting statements go in if the limit rose.
+   */
+  poolFaultChanged(): void {
+    if ((this.options.faults?.holdMs() ?? 0) === 0) {
+      for (const hold of this.holds) clearTimeout(hold);
+      for (let i = 0; i < this.holds.size; i++) this.gate.release();
+      this.holds.clear();
+    }
+    this.gate.admit();
+  }
+
+  /**
+   * Runs one statement; its span is a child of `parent` (the request's trace context), if given.
+   * It first waits for a connection (db_client_connection_wait_time_seconds); the statement's
+   * span and duration start once it has one, as a pool's would.
+   */
   async run<T = Record<string, unknown>>(st: Statement, parent?: Context): Promise<T[]> {
-    const { metrics, tracer } = this.options;
-    const delay = this.options.delaySeconds?.() ?? 0;
+    const { metrics } = this.options;
+    const waitStarted = process.hrtime.bigint();
+    const admitted = this.gate.acquire();
+    if (admitted) await admitted;
+    metrics?.dbConnectionWait.observe(Number(process.hrtime.bigint() - waitStarted) / 1e9);
+    let holdMs = 0;
+    try {
+      const rows = await this.runAdmitted<T>(st, parent);
+      holdMs = this.options.faults?.holdMs() ?? 0;
+      return rows;
+    } finally {
+      if (holdMs > 0) this.hold(holdMs);
+      else this.gate.release();
+    }
+  }
+
+  /** Keeps the connection `ms` after its statement, as code holding it through slow work would. */
+  private hold(ms: number): void {
+    const timer = setTimeout(() => {
+      this.holds.delete(timer);
+      this.gate.release();
+    }, ms);
+    timer.unref();
+    this.holds.add(timer);
+  }
+
+  private async runAdmitted<T>(st: Statement, parent?: Context): Promise<T[]> {
+    const { metrics, tracer, faults } = this.options;
+    const delayMs = faults?.delayMs(st) ?? 0;
     const span = tracer?.startSpan(
       `${st.operation} ${st.table}`,
       {
@@ -55,17 +127,15 @@ export class Database {
           'db.query.text': st.text,
           'server.address': this.driver.target.address,
           ...(this.driver.target.port ? { 'server.port': this.driver.target.port } : {}),
-          ...(delay > 0 ? { 'fault.db_delay_seconds': delay } : {}),
+          ...(delayMs > 0 && faults?.delayVisible() ? { 'fault.db_delay_seconds': delayMs / 1000 } : {}),
         },
       },
       parent ?? ROOT_CONTEXT,
     );
     const started = process.hrtime.bigint();
     try {
-      // The slowdown is a real pg_sleep on the server rather than a timer here, so it holds a
-      // connection and shows up where an operator would look for a slow database: the DB
-      // histogram, the DB span and the pool's "used" gauge.
-      if (delay > 0) await this.driver.query('SELECT pg_sleep($1)', [delay]);
+      if (faults?.outage()) throw this.lostConnection();
+      if (delayMs > 0) await this.slowDown(delayMs);
       const rows = await this.driver.query<T>(st.text, st.params);
       this.markUp();
       return rows;
@@ -87,10 +157,31 @@ export class Database {
     }
   }
 
-  /** A cheap round trip, bounded in time, outside metrics and faults (it is the probe, not traffic). */
+  /**
+   * The slowdown holds the statement's connection, so it shows up where an operator would look
+   * for a slow database: the DB histogram, the DB span, the pool's "used" gauge. On a server it is
+   * a real pg_sleep (the server's own statistics see it too); PGlite runs in this process and its
+   * pg_sleep would stall the whole event loop, so there it is a timer.
+   */
+  private async slowDown(ms: number): Promise<void> {
+    if (this.driver.inProcess) await new Promise((r) => setTimeout(r, ms));
+    else await this.driver.query('SELECT pg_sleep($1)', [ms / 1000]);
+  }
+
+  /** The db_outage fault fails statements with what a lost server gives: a refused connection. */
+  private lostConnection(): Error {
+    const { address, port } = this.driver.target;
+    return Object.assign(new Error(`connect ECONNREFUSED ${address}:${port}`), { code: 'ECONNREFUSED', errno: -111, syscall: 'connect', address, port });
+  }
+
+  /**
+   * A cheap round trip, bounded in time, outside metrics, the gate and the other faults (it is the
+   * probe, not traffic); a db_outage fails it as a lost server would.
+   */
   async check(timeoutMs = 2000): Promise<ReadinessCheck> {
     let timer: NodeJS.Timeout | undefined;
     try {
+      if (this.options.faults?.outage()) throw this.lostConnection();
       await Promise.race([
         this.driver.query('SELECT 1'),
         new Promise((_, reject) => {
@@ -107,11 +198,13 @@ export class Database {
     }
   }
 
-  /** Keeps todo_database_up current even when no request touches the database. */
+  /**
+   * Keeps todo_database_up current even when no request touches the database. The timer is not
+   * unref'd: close() clears it, and one left running must show (it keeps the process alive).
+   */
   startMonitor(): void {
     const every = this.options.checkIntervalMs ?? 5000;
     this.timer = setInterval(() => void this.check(), every);
-    this.timer.unref();
   }
 
   async close(): Promise<void> {

@@ -16,14 +16,51 @@ export interface PoolStats {
   max: number;
 }
 
-export interface Driver extends SqlExecutor {
+/** A driver as an adapter builds it, before the retry layer (see `withRetries` in retry.ts). */
+export interface BaseDriver extends SqlExecutor {
   /** 'postgresql' or 'cockroachdb' (the OpenTelemetry db.system.name value); set on first connect. */
   system: string;
   /** host:port and database, for span attributes and log lines (never the password). */
   readonly target: { address: string; port: number; namespace: string };
+  /** True when the database runs inside this process (PGlite): a pg_sleep there stalls the event loop. */
+  readonly inProcess?: boolean;
+  /** Runs `fn` in one explicit transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
   stats(): PoolStats;
   close(): Promise<void>;
+}
+
+/**
+ * The driver the app uses. `query`, `exec` (each an implicit transaction) and `transaction` are
+ * retried on 40001/40P01 as a whole (see retry.ts); the `tx` handed to a transaction's callback is
+ * not, because a statement inside an aborted transaction cannot be retried on its own.
+ */
+export interface Driver extends BaseDriver {
+  /** Transactions and statements retried so far, per SQLSTATE. */
+  readonly retries: Readonly<Record<string, number>>;
+}
+
+/**
+ * A driver that sends statements through `sql` and hands the rest (system name, target, pool
+ * stats, close) to `base`: the shape of every layer over an adapter (retries, the tests' rule
+ * checker). `extra`'s properties, getters included, are added as they are.
+ */
+export function decorateDriver<E extends object = object>(base: BaseDriver, sql: Pick<BaseDriver, 'query' | 'exec' | 'transaction'>, extra?: E): BaseDriver & E {
+  const driver: BaseDriver = {
+    get system() {
+      return base.system;
+    },
+    set system(value: string) {
+      base.system = value;
+    },
+    target: base.target,
+    query: sql.query,
+    exec: sql.exec,
+    transaction: sql.transaction,
+    stats: () => base.stats(),
+    close: () => base.close(),
+  };
+  return Object.defineProperties(driver, Object.getOwnPropertyDescriptors(extra ?? {})) as BaseDriver & E;
 }
 
 /** The database cannot be reached right now: requests answer 503 and readiness turns false. */

@@ -1,11 +1,24 @@
 import postgres from 'postgres';
-import { createInFlightTracker, type Driver, type PoolStats, type SqlExecutor } from './driver.js';
+import { createInFlightTracker, type BaseDriver, type Driver, type PoolStats, type SqlExecutor } from './driver.js';
+import { withRetries, type RetryOptions } from './retry.js';
 
 export interface PostgresOptions {
   url: string;
   poolSize: number;
   /** Seconds to wait for a TCP connection before the statement fails (and the request gets 503). */
   connectTimeout?: number;
+  /**
+   * Session variables every connection of the pool starts with, sent as startup parameters (so a
+   * connection the pool opens later has them too). connect.ts sets CockroachDB's here.
+   */
+  sessionSettings?: Readonly<Record<string, string>>;
+  /** Client-side retries of 40001/40P01 (retry.ts). */
+  retry?: RetryOptions;
+  /**
+   * Test seam: wraps the adapter under the retry layer, where the server sits. The CockroachDB
+   * rule checker (apps/todo-api/test/cockroach-rules.ts) goes here; production leaves it unset.
+   */
+  intercept?: (base: BaseDriver) => BaseDriver;
 }
 
 /**
@@ -31,7 +44,7 @@ export async function openPostgres(options: PostgresOptions): Promise<Driver> {
     // the service is back within 2 s of the database.
     backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 2),
     onnotice: () => undefined,
-    connection: { application_name: 'todo-api' },
+    connection: { ...options.sessionSettings, application_name: 'todo-api' },
   });
   const tracker = createInFlightTracker();
   type Sql = postgres.Sql | postgres.TransactionSql;
@@ -44,7 +57,7 @@ export async function openPostgres(options: PostgresOptions): Promise<Driver> {
     },
   });
   const base = executor(sql);
-  const driver: Driver = {
+  const driver: BaseDriver = {
     system: 'postgresql',
     target: { address: url.hostname, port: Number(url.port || 5432), namespace: decodeURIComponent(url.pathname.slice(1)) },
     query: (text, params) => tracker.track(() => base.query(text, params)),
@@ -58,5 +71,5 @@ export async function openPostgres(options: PostgresOptions): Promise<Driver> {
     },
     close: () => sql.end({ timeout: 5 }),
   };
-  return driver;
+  return withRetries(options.intercept ? options.intercept(driver) : driver, options.retry);
 }

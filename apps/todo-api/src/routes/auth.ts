@@ -4,7 +4,7 @@ import { dummyHash, hashPassword, verifyPassword } from '../auth/passwords.js';
 import type { TokenService } from '../auth/tokens.js';
 import type { UsersRepository } from '../db/users.js';
 import type { AppMetrics } from '../telemetry/metrics.js';
-import { Credentials, ErrorBody } from './schemas.js';
+import { Credentials, ErrorBody, INVALID_CREDENTIALS, LoginBody } from './schemas.js';
 
 export interface AuthRoutesOptions {
   users: UsersRepository;
@@ -43,7 +43,8 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
       schema: {
         tags: ['auth'],
         summary: 'Get a bearer token (the example is the seeded demo user)',
-        body: Credentials,
+        description: 'A wrong password and an unknown email get the same 401 `{"error":"invalid credentials"}`, whatever their length.',
+        body: LoginBody,
         response: { 200: Type.Object({ token: Type.String() }), 400: ErrorBody, 401: ErrorBody, 429: ErrorBody },
       },
       config: { rateLimit: { max: opts.loginRateLimit, timeWindow: 60_000 } },
@@ -54,7 +55,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
       const ok = await verifyPassword(request.body.password, user?.password_hash ?? unknownUserHash);
       if (!user || !ok) {
         metrics.logins.inc({ result: 'failure' });
-        return reply.code(401).send({ error: 'Invalid email or password' });
+        return reply.code(401).send(INVALID_CREDENTIALS);
       }
       metrics.logins.inc({ result: 'success' });
       return { token: await tokens.issue(user.id) };

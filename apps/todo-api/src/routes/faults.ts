@@ -25,13 +25,18 @@ export const faultRoutes: FastifyPluginAsyncTypebox<FaultRoutesOptions> = async 
   const { faults, adminToken } = opts;
   const describeAccess = adminToken ? 'Requires `Authorization: Bearer <ADMIN_TOKEN>`.' : 'Only from loopback clients (ADMIN_TOKEN is not set).';
 
+  const isAdmin = (request: FastifyRequest): boolean => {
+    const m = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '');
+    return Boolean(adminToken && m && sameSecret(m[1] as string, adminToken));
+  };
+
   // Changing faults is an admin action: with ADMIN_TOKEN it needs that token; without one it is
   // allowed only from this machine, so an exposed lab cannot be slowed down by anyone who finds it.
-  // Reading the state stays open: the portal and dashboards show it.
+  // Reading the state stays open (the portal and dashboards show it), except hidden faults (drills),
+  // which only the admin token reveals.
   const guard = async (request: FastifyRequest, reply: FastifyReply) => {
     if (adminToken) {
-      const m = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '');
-      if (!m || !sameSecret(m[1] as string, adminToken)) {
+      if (!isAdmin(request)) {
         return reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'Changing faults requires the admin token (Authorization: Bearer <ADMIN_TOKEN>)' });
       }
     } else if (!isLoopback(request.socket.remoteAddress)) {
@@ -42,8 +47,15 @@ export const faultRoutes: FastifyPluginAsyncTypebox<FaultRoutesOptions> = async 
 
   app.get(
     '/api/faults',
-    { schema: { tags: ['faults'], summary: 'Injected faults now (null = off)', response: { 200: FaultsState } } },
-    async () => faults.current,
+    {
+      schema: {
+        tags: ['faults'],
+        summary: 'Injected faults now (null = off)',
+        description: 'Hidden faults (drills) show as null unless the request carries `Authorization: Bearer <ADMIN_TOKEN>`.',
+        response: { 200: FaultsState },
+      },
+    },
+    async (request) => faults.view(isAdmin(request)),
   );
   app.put(
     '/api/faults',
@@ -51,14 +63,14 @@ export const faultRoutes: FastifyPluginAsyncTypebox<FaultRoutesOptions> = async 
       preHandler: guard,
       schema: {
         tags: ['faults'],
-        summary: 'Replace the whole fault state (omitted = off)',
+        summary: 'Replace the whole fault state (omitted = off); see the todo API README for every fault kind',
         description: describeAccess,
         security: adminToken ? [{ bearerAuth: [] }] : [],
         body: FaultsBody,
         response: { 200: FaultsState, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody },
       },
     },
-    async (request) => faults.replace(request.body as FaultsBody, who(request), request.log),
+    async (request) => faults.replace(request.body as FaultsBody, { by: who(request), log: request.log, canHide: Boolean(adminToken) }),
   );
   app.delete(
     '/api/faults',
@@ -72,6 +84,6 @@ export const faultRoutes: FastifyPluginAsyncTypebox<FaultRoutesOptions> = async 
         response: { 200: FaultsState, 401: ErrorBody, 403: ErrorBody },
       },
     },
-    async (request) => faults.replace({}, who(request), request.log),
+    async (request) => faults.replace({}, { by: who(request), log: request.log, canHide: Boolean(adminToken) }),
   );
 };

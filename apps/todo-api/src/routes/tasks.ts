@@ -2,10 +2,10 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { TokenService } from '../auth/tokens.js';
-import type { TasksRepository } from '../db/tasks.js';
+import type { TaskChanges, TasksRepository } from '../db/tasks.js';
 import type { UsersRepository } from '../db/users.js';
 import type { AppMetrics } from '../telemetry/metrics.js';
-import { BEARER, Description, ErrorBody, Task, TaskStatus, Title } from './schemas.js';
+import { BEARER, Description, ErrorBody, Task, TaskChangesBody, TaskStatus, Title } from './schemas.js';
 
 export interface TaskRoutesOptions {
   users: UsersRepository;
@@ -24,6 +24,16 @@ declare module 'fastify' {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const IdParams = Type.Object({ id: Type.String({ description: 'Task id (UUID)' }) });
 const NOT_FOUND = { error: 'Task not found' };
+const NO_CHANGES = { error: 'body: set at least one of title, description, status' };
+
+/** The task fields of an update body (unknown fields are ignored); undefined when there is none. */
+function taskChanges(body: TaskChanges): TaskChanges | undefined {
+  const changes: TaskChanges = {};
+  if (body.title !== undefined) changes.title = body.title;
+  if (body.description !== undefined) changes.description = body.description;
+  if (body.status !== undefined) changes.status = body.status;
+  return Object.keys(changes).length > 0 ? changes : undefined;
+}
 const errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 503: ErrorBody };
 
 export const taskRoutes: FastifyPluginAsyncTypebox<TaskRoutesOptions> = async (app, opts) => {
@@ -92,51 +102,26 @@ export const taskRoutes: FastifyPluginAsyncTypebox<TaskRoutesOptions> = async (a
     },
   );
 
-  app.put(
-    '/api/tasks/:id',
-    {
-      schema: {
-        tags: ['tasks'],
-        summary: 'Replace a task (omitted description → null, omitted status → pending)',
-        security: BEARER,
-        params: IdParams,
-        body: Type.Object({ title: Title, description: Type.Optional(Description), status: Type.Optional(TaskStatus) }),
-        response: { 200: Task, ...errors },
+  // PUT and PATCH are the same partial update (the original's PUT is one): the fields given change.
+  for (const [method, summary, example] of [
+    ['PUT', 'Update a task: any non-empty subset of title, description, status', { title: 'Write the runbook', status: 'done' }],
+    ['PATCH', 'Update a task: any non-empty subset of title, description, status (same as PUT)', { status: 'done' }],
+  ] as const) {
+    app.route({
+      method,
+      url: '/api/tasks/:id',
+      schema: { tags: ['tasks'], summary, security: BEARER, params: IdParams, body: TaskChangesBody(example), response: { 200: Task, ...errors } },
+      handler: async (request, reply) => {
+        const changes = taskChanges(request.body);
+        if (!changes) return reply.code(400).send(NO_CHANGES);
+        if (!UUID.test(request.params.id)) return reply.code(404).send(NOT_FOUND);
+        const task = await tasks.update(request.userId, request.params.id, changes, request.traceContext);
+        if (!task) return reply.code(404).send(NOT_FOUND);
+        metrics.tasksUpdated.inc();
+        return task as never;
       },
-    },
-    async (request, reply) => {
-      if (!UUID.test(request.params.id)) return reply.code(404).send(NOT_FOUND);
-      const { title, description, status } = request.body;
-      const task = await tasks.update(request.userId, request.params.id, { title, description: description ?? null, status: status ?? 'pending' }, request.traceContext);
-      if (!task) return reply.code(404).send(NOT_FOUND);
-      metrics.tasksUpdated.inc();
-      return task as never;
-    },
-  );
-
-  app.patch(
-    '/api/tasks/:id',
-    {
-      schema: {
-        tags: ['tasks'],
-        summary: 'Change some fields of a task',
-        security: BEARER,
-        params: IdParams,
-        body: Type.Object(
-          { title: Type.Optional(Title), description: Type.Optional(Description), status: Type.Optional(TaskStatus) },
-          { minProperties: 1 },
-        ),
-        response: { 200: Task, ...errors },
-      },
-    },
-    async (request, reply) => {
-      if (!UUID.test(request.params.id)) return reply.code(404).send(NOT_FOUND);
-      const task = await tasks.update(request.userId, request.params.id, request.body, request.traceContext);
-      if (!task) return reply.code(404).send(NOT_FOUND);
-      metrics.tasksUpdated.inc();
-      return task as never;
-    },
-  );
+    });
+  }
 
   app.delete(
     '/api/tasks/:id',

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { RETRYABLE_CODES } from '../db/retry.js';
 
 /**
  * Buckets of db_client_operation_duration_seconds: finer than the HTTP ones at the low end (an
@@ -13,8 +14,10 @@ export type DbOperation = 'SELECT' | 'INSERT' | 'UPDATE' | 'DELETE';
 export interface AppMetrics {
   dbDuration: Histogram<'operation' | 'table'>;
   dbErrors: Counter<'operation'>;
-  dbConnections: Gauge<'state'>;
-  dbConnectionsMax: Gauge;
+  dbConnectionCount: Gauge<'state'>;
+  dbConnectionMax: Gauge;
+  dbConnectionWait: Histogram;
+  dbRetries: Counter<'code'>;
   databaseUp: Gauge;
   tasksCreated: Counter;
   tasksUpdated: Counter;
@@ -23,11 +26,16 @@ export interface AppMetrics {
   logins: Counter<'result'>;
 }
 
-export function createAppMetrics(registry: Registry, pool: () => { used: number; idle: number; max: number }): AppMetrics {
+export function createAppMetrics(
+  registry: Registry,
+  pool: () => { used: number; idle: number; max: number; pending: number },
+  retries: () => Readonly<Record<string, number>> = () => ({}),
+): AppMetrics {
   const registers = [registry];
-  const dbConnectionsMax = new Gauge({
-    name: 'db_client_connections_max',
-    help: 'Maximum number of connections the database client pool may open.',
+  // Named after OpenTelemetry's stable db.client.connection.max and db.client.connection.count.
+  const dbConnectionMax = new Gauge({
+    name: 'db_client_connection_max',
+    help: 'Maximum number of connections the database client pool may open (semconv db.client.connection.max).',
     registers,
     collect() {
       this.set(pool().max);
@@ -48,9 +56,9 @@ export function createAppMetrics(registry: Registry, pool: () => { used: number;
       labelNames: ['operation'],
       registers,
     }),
-    dbConnections: new Gauge({
-      name: 'db_client_connections',
-      help: 'Database client pool connections, by state (idle or used).',
+    dbConnectionCount: new Gauge({
+      name: 'db_client_connection_count',
+      help: 'Database client pool connections, by state (idle or used) (semconv db.client.connection.count).',
       labelNames: ['state'],
       registers,
       collect() {
@@ -59,7 +67,28 @@ export function createAppMetrics(registry: Registry, pool: () => { used: number;
         this.set({ state: 'used' }, s.used);
       },
     }),
-    dbConnectionsMax,
+    dbConnectionMax,
+    // Semconv db.client.connection.wait_time / .pending_requests: a pool running dry (the
+    // pool_limit fault, or real traffic beyond POOL_SIZE) shows here before anywhere else.
+    dbConnectionWait: new Histogram({
+      name: 'db_client_connection_wait_time_seconds',
+      help: 'Time statements waited for a database connection.',
+      buckets: DB_DURATION_BUCKETS,
+      registers,
+    }),
+    dbRetries: new Counter({
+      name: 'db_client_retries_total',
+      help: 'Transactions and statements run again after a retryable error (40001 serialization failure, 40P01 deadlock), by SQLSTATE.',
+      labelNames: ['code'],
+      registers,
+      // The driver counts them (it retries before this registry exists, e.g. during migrations),
+      // so the counter mirrors the driver's totals at scrape time.
+      collect() {
+        const totals = retries();
+        this.reset();
+        for (const code of RETRYABLE_CODES) this.inc({ code }, totals[code] ?? 0);
+      },
+    }),
     databaseUp: new Gauge({ name: 'todo_database_up', help: 'Whether the last database check succeeded (1) or not (0).', registers }),
     tasksCreated: new Counter({ name: 'todo_tasks_created_total', help: 'Tasks created.', registers }),
     tasksUpdated: new Counter({ name: 'todo_tasks_updated_total', help: 'Tasks updated (PUT or PATCH).', registers }),
@@ -67,8 +96,16 @@ export function createAppMetrics(registry: Registry, pool: () => { used: number;
     usersRegistered: new Counter({ name: 'todo_users_registered_total', help: 'Users registered.', registers }),
     logins: new Counter({ name: 'todo_logins_total', help: 'Login attempts, by result (success, failure, rate_limited).', labelNames: ['result'], registers }),
   };
+  new Gauge({
+    name: 'db_client_connection_pending_requests',
+    help: 'Statements waiting for a database connection.',
+    registers,
+    collect() {
+      this.set(pool().pending);
+    },
+  });
   // Series exist from the start, so rate() and alerts see 0 rather than "no data".
   for (const result of ['success', 'failure', 'rate_limited']) metrics.logins.inc({ result }, 0);
-  for (const state of ['idle', 'used']) metrics.dbConnections.set({ state }, 0);
+  for (const state of ['idle', 'used']) metrics.dbConnectionCount.set({ state }, 0);
   return metrics;
 }

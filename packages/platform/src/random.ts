@@ -1,4 +1,7 @@
-/** mulberry32: a tiny seeded PRNG, so a seed replays the same chaotic schedule everywhere. */
+/**
+ * mulberry32: a tiny seeded PRNG, so a seed replays the same thing everywhere (the load
+ * generator's chaotic schedule, the portal's incident drills).
+ */
 export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
