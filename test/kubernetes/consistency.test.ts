@@ -291,6 +291,24 @@ describe('images', () => {
     expect(k8sContainer('alertmanager/config').container.image).toBe(`o11y-platform/config:${packageVersion}`);
   });
 
+  it('our images run as the Dockerfile\'s user of their target (numeric, so the kubelet can check non-root)', () => {
+    const dockerfile = readFileSync(resolve(REPO_ROOT, 'Dockerfile'), 'utf8');
+    const stages = new Map([...dockerfile.matchAll(/^FROM (\S+) AS (\S+)$/gm)].map((m) => [m[2] as string, { from: m[1] as string, index: m.index ?? 0 }]));
+    /** The last USER of a stage, following FROM <stage> back to where it is set. */
+    const userOf = (target: string): string => {
+      const stage = stages.get(target);
+      if (!stage) throw new Error(`no Dockerfile stage ${target}`);
+      const next = [...stages.values()].map((s) => s.index).filter((i) => i > stage.index).sort((a, b) => a - b)[0] ?? dockerfile.length;
+      const users = [...dockerfile.slice(stage.index, next).matchAll(/^USER (\S+)$/gm)].map((m) => m[1] as string);
+      return users.at(-1) ?? userOf(stage.from);
+    };
+    // The official Node.js images' `node` user is uid 1000.
+    const uid = (user: string) => (user === 'node' ? 1000 : Number(user.split(':')[0]));
+    const check = (target: string, pod: PodTemplate, c: Container) => expect(c.securityContext?.runAsUser ?? pod.spec.securityContext?.runAsUser, target).toBe(uid(userOf(target)));
+    for (const id of EMBEDDED_APPS) check(id, container(objects, id).pod, container(objects, id).container);
+    for (const key of ['prometheus/config', 'alertmanager/config']) check('config', k8sContainer(key).pod, k8sContainer(key).container);
+  });
+
   it('third-party images are compose\'s, to the tag', () => {
     const thirdParty = Object.entries(compose.services).filter(([id, s]) => !s.build && !NOT_IN_KUBERNETES[id] && !s.profiles);
     expect(thirdParty.length).toBeGreaterThanOrEqual(5);
