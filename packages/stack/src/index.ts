@@ -7,7 +7,7 @@ export { alertmanagerArgs, INBOX_RECEIVER, renderAlertmanagerConfig, TELEGRAM_RE
 export type { AlertmanagerArgsOptions, AlertmanagerConfigOptions } from './alertmanager.js';
 export { BINARY_NAMES, findBinary } from './binaries.js';
 export { ALERTMANAGER_TEMPLATES_DIR, GRAFANA_DIR, INFRA_DIR, PROMETHEUS_RULES_DIR, PROMETHEUS_TESTS_DIR } from './paths.js';
-export { prometheusArgs, renderPrometheusConfig, resolveTargets } from './prometheus.js';
+export { parseDnsSd, prometheusArgs, renderPrometheusConfig, resolveTargets } from './prometheus.js';
 export type { PrometheusArgsOptions, PrometheusConfigOptions } from './prometheus.js';
 export { defaultTarget, internalUrl, publicUrl, scrapedServices, StackConfigError, type Env } from './urls.js';
 export { stackSettings, TELEGRAM_TOKEN_FILE, writeSecretFile, writeStackConfig } from './write.js';

@@ -28,6 +28,45 @@ export interface PrometheusConfigOptions {
   rulesDir?: string;
   /** Port variables (TODO_API_PORT, …) honoured for embedded default targets. */
   env?: Env;
+  /**
+   * Service id → DNS name whose A records are scraped one by one (DNS service discovery) on the
+   * service's container port, instead of one static target. For services with several replicas
+   * behind one address (Kubernetes: a headless Service), where scraping the load-balanced address
+   * would mix the counters of different pods.
+   */
+  dnsSd?: Partial<Record<string, string>>;
+}
+
+/** A DNS name as Prometheus' dns_sd_configs takes it (a headless Service's name, or an FQDN). */
+const DNS_NAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
+
+/** Checks a DNS discovery map against the services scraped in a mode. */
+export function checkDnsSd(mode: Mode, dnsSd: Partial<Record<string, string>>, name = 'dnsSd'): Record<string, string> {
+  const scraped = new Set(scrapedServices(mode).map((s) => s.id));
+  const out: Record<string, string> = {};
+  for (const [id, dns] of Object.entries(dnsSd)) {
+    if (dns === undefined) continue;
+    if (!scraped.has(id)) throw new StackConfigError(`${name}: ${JSON.stringify(id)} is not a service Prometheus scrapes in ${mode} mode`);
+    if (!DNS_NAME.test(dns)) throw new StackConfigError(`${name}: ${JSON.stringify(dns)} (for ${id}) is not a DNS name`);
+    out[id] = dns;
+  }
+  return out;
+}
+
+/**
+ * Parses `SCRAPE_DNS_SD`: comma-separated `service-id=dns-name` pairs, e.g.
+ * `todo-api=todo-api-headless,load-generator=load-generator-headless`. Empty → none.
+ */
+export function parseDnsSd(raw: string | undefined, mode: Mode): Record<string, string> {
+  const text = raw?.trim() ?? '';
+  if (text === '') return {};
+  const map: Record<string, string> = {};
+  for (const pair of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const m = /^([a-z0-9-]+)=(\S+)$/.exec(pair);
+    if (!m) throw new StackConfigError(`SCRAPE_DNS_SD: expected service-id=dns-name pairs separated by commas (got ${JSON.stringify(pair)})`);
+    map[m[1] as string] = m[2] as string;
+  }
+  return checkDnsSd(mode, map, 'SCRAPE_DNS_SD');
 }
 
 function checkTarget(id: string, target: string): string {
@@ -53,6 +92,7 @@ export function renderPrometheusConfig(opts: PrometheusConfigOptions): string {
   const interval = checkDuration('scrapeInterval', opts.scrapeInterval ?? '5s');
   const targets = resolveTargets(opts.mode, opts.targets, opts.env);
   const services = scrapedServices(opts.mode);
+  const dnsSd = checkDnsSd(opts.mode, opts.dnsSd ?? {});
 
   let alertmanagerUrl: string | null;
   if (opts.alertmanagerUrl === null) alertmanagerUrl = null;
@@ -82,11 +122,16 @@ export function renderPrometheusConfig(opts: PrometheusConfigOptions): string {
   config.rule_files = [`${(opts.rulesDir ?? 'rules').replace(/\/+$/, '')}/*.yml`];
   config.scrape_configs = services
     .filter((s) => targets.has(s.id))
-    .map((s) => ({
-      job_name: s.id,
-      metrics_path: s.metricsPath,
-      static_configs: [{ targets: [targets.get(s.id)] }],
-    }));
+    .map((s) => {
+      const dns = dnsSd[s.id];
+      return {
+        job_name: s.id,
+        metrics_path: s.metricsPath,
+        ...(dns
+          ? { dns_sd_configs: [{ names: [dns], type: 'A', port: s.containerPort ?? s.port, refresh_interval: '15s' }] }
+          : { static_configs: [{ targets: [targets.get(s.id)] }] }),
+      };
+    });
 
   const header = [
     `Rendered by @o11y/stack (o11y-render) for ${opts.mode} mode. Do not edit: change infra/ or packages/stack.`,

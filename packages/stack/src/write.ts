@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import type { Mode } from '@o11y/platform';
 import { renderAlertmanagerConfig } from './alertmanager.js';
 import { ALERTMANAGER_TEMPLATES_DIR, PROMETHEUS_RULES_DIR } from './paths.js';
-import { renderPrometheusConfig, type PrometheusConfigOptions } from './prometheus.js';
+import { parseDnsSd, renderPrometheusConfig, type PrometheusConfigOptions } from './prometheus.js';
 import { internalUrl, publicUrl, StackConfigError, type Env } from './urls.js';
 
 /** Settings that are not environment variables (the launcher and tests pass them). */
@@ -21,6 +21,8 @@ export interface StackOverrides {
   alertmanagerPublicUrl?: string;
   grafanaPublicUrl?: string;
   scrapeInterval?: string;
+  /** Services scraped through DNS discovery (id → DNS name); default from SCRAPE_DNS_SD. */
+  dnsSd?: PrometheusConfigOptions['dnsSd'];
   /**
    * Give Alertmanager the bot token in a file of its own (`bot_token_file`, 0.26+) rather than in
    * alertmanager.yml. Default: in compose mode (the image is a current Alertmanager), not in
@@ -47,6 +49,7 @@ export interface StackSettings {
   portalWebhookUrl: string;
   alertmanagerUrl: string | null | undefined;
   targets: PrometheusConfigOptions['targets'];
+  dnsSd: PrometheusConfigOptions['dnsSd'];
   telegramBotToken: string | undefined;
   telegramChatId: string | undefined;
   telegramApiUrl: string | undefined;
@@ -88,6 +91,7 @@ export function stackSettings(env: Env = process.env, overrides: StackOverrides 
       overrides.portalWebhookUrl ?? nonEmpty(env.PORTAL_WEBHOOK_URL) ?? `${internalUrl('portal', mode, env)}/api/alerts/webhook`,
     alertmanagerUrl: overrides.alertmanagerUrl,
     targets: overrides.targets,
+    dnsSd: overrides.dnsSd ?? parseDnsSd(env.SCRAPE_DNS_SD, mode),
     telegramBotToken: nonEmpty(env.TELEGRAM_BOT_TOKEN),
     telegramChatId: nonEmpty(env.TELEGRAM_CHAT_ID),
     telegramApiUrl: nonEmpty(env.TELEGRAM_API_URL),
@@ -134,6 +138,7 @@ export async function writeStackConfig(outDir: string, env: Env = process.env, o
   const prometheusYml = renderPrometheusConfig({
     mode: settings.mode,
     targets: settings.targets,
+    dnsSd: settings.dnsSd,
     externalUrl: settings.prometheusPublicUrl,
     alertmanagerUrl: settings.alertmanagerUrl,
     scrapeInterval: settings.scrapeInterval,

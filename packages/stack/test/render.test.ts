@@ -13,6 +13,7 @@ import {
   renderAlertmanagerConfig,
   renderPrometheusConfig,
   StackConfigError,
+  stackSettings,
   TELEGRAM_TOKEN_FILE,
   writeStackConfig,
 } from '@o11y/stack';
@@ -98,6 +99,30 @@ describe('renderPrometheusConfig', () => {
     expect(c.rule_files).toEqual(['/etc/o11y/rules/*.yml']);
     const none = parse(renderPrometheusConfig({ mode: 'embedded', alertmanagerUrl: null })) as PromConfig;
     expect(none.alerting).toBeUndefined();
+  });
+
+  it('scrapes replicated services one pod at a time through DNS discovery (SCRAPE_DNS_SD)', async () => {
+    const env = { MODE: 'compose', SCRAPE_DNS_SD: 'todo-api=todo-api-headless, cockroachdb=cockroachdb-nodes' };
+    const w = await writeStackConfig(tempDir(), env);
+    const j = jobs(parse(readFileSync(w.prometheusConfig, 'utf8')) as PromConfig) as Record<string, ScrapeConfig & { dns_sd_configs?: unknown[] }>;
+    expect(j['todo-api']).toEqual({
+      job_name: 'todo-api',
+      metrics_path: '/metrics',
+      dns_sd_configs: [{ names: ['todo-api-headless'], type: 'A', port: 4000, refresh_interval: '15s' }],
+    });
+    expect(j['cockroachdb']?.dns_sd_configs).toEqual([{ names: ['cockroachdb-nodes'], type: 'A', port: 8080, refresh_interval: '15s' }]);
+    expect(j['cockroachdb']?.metrics_path).toBe('/_status/vars');
+    // The others keep their one static target.
+    expect(j['portal']?.static_configs[0]?.targets).toEqual(['portal:8000']);
+    expect(j['portal']).not.toHaveProperty('dns_sd_configs');
+  });
+
+  it('rejects a bad SCRAPE_DNS_SD naming the variable and the entry', () => {
+    expect(() => stackSettings({ MODE: 'compose', SCRAPE_DNS_SD: 'todo-api' })).toThrow(/SCRAPE_DNS_SD: expected service-id=dns-name/);
+    expect(() => stackSettings({ MODE: 'compose', SCRAPE_DNS_SD: 'grafana=grafana-headless' })).toThrow(/SCRAPE_DNS_SD: "grafana" is not a service Prometheus scrapes/);
+    expect(() => stackSettings({ MODE: 'embedded', SCRAPE_DNS_SD: 'cockroachdb=cockroachdb-nodes' })).toThrow(/not a service Prometheus scrapes in embedded mode/);
+    expect(() => stackSettings({ MODE: 'compose', SCRAPE_DNS_SD: 'todo-api=Not_A_Name' })).toThrow(/"Not_A_Name" \(for todo-api\) is not a DNS name/);
+    expect(stackSettings({ MODE: 'compose', SCRAPE_DNS_SD: '' }).dnsSd).toEqual({});
   });
 
   it('rejects a bad target or interval with a clear message', () => {
