@@ -261,7 +261,7 @@ describe('environment variables: compose, the manifests and the launcher', () =>
 
   it('every variable the launcher gives an app is set in its Kubernetes container too', () => {
     const ports = new Map(LAUNCHED_SERVICES.map((id) => [id, serviceById(id).port]));
-    const ctx = { dataRoot: '/data', host: '127.0.0.1', ports, runningStack: new Set(['prometheus', 'alertmanager']), secrets: { jwtSecret: 'x'.repeat(32) }, env: { ADMIN_TOKEN: 'admin' } };
+    const ctx = { dataRoot: '/data', host: '127.0.0.1', ports, runningStack: new Set(['prometheus', 'alertmanager']), secrets: { jwtSecret: 'x'.repeat(32), adminToken: 'a'.repeat(32), alertWebhookToken: 'w'.repeat(32) }, env: { ADMIN_TOKEN: 'admin' } };
     for (const id of EMBEDDED_APPS) {
       const launched = Object.keys(appEnv(id, ctx)).filter((k) => !(k in ctx.env) && !portEnvs.has(k) && !k.endsWith('_INTERNAL_URL'));
       const k8s = containerEnv(objects, container(objects, id).container, 'o11y-lab');
