@@ -1,4 +1,4 @@
-import type { Percentiles, RequestPoint, RequestStats, SeriesPoint } from '../contract/schemas.js';
+import type { LatencyBreakdown, Percentiles, RequestPoint, RequestStats, SeriesPoint } from '../contract/schemas.js';
 import type { PreparedRequest } from '../contract/requests.js';
 import type { RateCurve } from '../profiles/types.js';
 import { mergeRequestWindow, newHistogram, newRequestWindow, pctMs, type Histogram, type RequestWindow, type WindowStats } from './stats.js';
@@ -7,6 +7,16 @@ const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
 export function percentiles(h: Histogram): Percentiles {
   return { p50: pctMs(h, 50), p90: pctMs(h, 90), p95: pctMs(h, 95), p99: pctMs(h, 99), p999: pctMs(h, 99.9), max: h.totalCount ? Math.round(h.maxValue) / 1000 : 0 };
+}
+
+/** The three phases of a window's (or the run's) latency as percentiles. */
+export function breakdown(r: RequestWindow): LatencyBreakdown {
+  return { intended_to_sent: percentiles(r.intendedToSent), sent_to_first_byte: percentiles(r.sentToFirstByte), first_byte_to_done: percentiles(r.firstByteToDone) };
+}
+
+/** Busy share of the engine threads' event loops (0 before any was measured). */
+export function utilization(w: { loopActiveMs: number; loopMs: number }): number {
+  return w.loopMs > 0 ? Math.round((w.loopActiveMs / w.loopMs) * 1000) / 1000 : 0;
 }
 
 /**
@@ -20,6 +30,8 @@ export class RunTotals {
   redrawn = 0;
   readonly service = newHistogram();
   readonly lag = newHistogram();
+  /** The engine threads' event loops: busy and elapsed ms, summed over windows and threads. */
+  readonly loop = { loopActiveMs: 0, loopMs: 0 };
   /** Sent in the last merged second (loadgen_rps_current). */
   lastSecondSent = 0;
 
@@ -40,6 +52,8 @@ export class RunTotals {
     this.redrawn += w.redrawn;
     if (w.service.totalCount) this.service.add(w.service);
     if (w.lag.totalCount) this.lag.add(w.lag);
+    this.loop.loopActiveMs += w.loopActiveMs;
+    this.loop.loopMs += w.loopMs;
     this.lastSecondSent = w.sent;
     const requests: Record<string, RequestPoint> = {};
     w.requests.forEach((r, i) => {
@@ -61,7 +75,14 @@ export class RunTotals {
       p99_ms: pctMs(w.latency, 99),
       service_p50_ms: pctMs(w.service, 50),
       service_p99_ms: pctMs(w.service, 99),
+      intended_to_sent_p50_ms: pctMs(w.intendedToSent, 50),
+      intended_to_sent_p99_ms: pctMs(w.intendedToSent, 99),
+      sent_to_first_byte_p50_ms: pctMs(w.sentToFirstByte, 50),
+      sent_to_first_byte_p99_ms: pctMs(w.sentToFirstByte, 99),
+      first_byte_to_done_p50_ms: pctMs(w.firstByteToDone, 50),
+      first_byte_to_done_p99_ms: pctMs(w.firstByteToDone, 99),
       lag_p99_ms: pctMs(w.lag, 99),
+      engine_utilization: utilization(w),
       status_codes: { ...w.status },
       errors: { ...w.errors },
       requests,
@@ -82,6 +103,7 @@ export class RunTotals {
         failed: t.failed,
         dropped: t.dropped,
         latency: percentiles(t.latency),
+        latency_breakdown: breakdown(t),
         status_codes: { ...t.status },
         errors: { ...t.errors },
       };

@@ -5,7 +5,8 @@ import type { PreparedRequest } from '../contract/requests.js';
 import type { AuthInput, RunState, RunSummary, SeriesPoint } from '../contract/schemas.js';
 import type { RateCurve } from '../profiles/types.js';
 import { TokenHelper } from './auth.js';
-import { RunTotals, percentiles } from './run-totals.js';
+import { assessGenerator } from './bottleneck.js';
+import { RunTotals, breakdown, percentiles, utilization } from './run-totals.js';
 import { localShard, workerShard, type ShardBase, type ShardHandle, type ShardHandleEvents } from './shard-handles.js';
 import { mergeWindow, newWindow, pctMs, type WindowStats } from './stats.js';
 
@@ -151,7 +152,6 @@ export class Run extends EventEmitter {
       token: this.tokenHelper?.token,
     };
     const handles: ShardHandle[] = [];
-    const starters: Array<Promise<void>> = [];
     for (let i = 0; i < n; i++) {
       this.reported[i] = -1;
       this.shardEnded[i] = false;
@@ -161,16 +161,10 @@ export class Run extends EventEmitter {
         end: () => this.onShardEnd(i),
         failed: (err: Error) => this.fail(err),
       };
-      if (n === 1) {
-        handles.push(localShard(i, base, events, this.deps.tracer));
-      } else {
-        const { handle, ready } = workerShard(i, base, events, Boolean(this.deps.tracingExported));
-        handles.push(handle);
-        starters.push(ready);
-      }
+      handles.push(n === 1 ? localShard(i, base, events, this.deps.tracer) : workerShard(i, base, events, Boolean(this.deps.tracingExported)));
     }
     this.shards = handles;
-    await Promise.all(starters);
+    await Promise.all(handles.map((h) => h.ready));
     if (this.state !== 'running') {
       await Promise.all(handles.map((h) => h.stop()));
       return;
@@ -284,6 +278,19 @@ export class Run extends EventEmitter {
     const covered = this.doneSettled ? Math.min(elapsed, this.spec.profile.duration) : Math.min(this.points.length, this.spec.profile.duration);
     const t = this.totals;
     const first = this.spec.requests[0];
+    const achieved = covered > 0 ? round3(t.run.sent / covered) : 0;
+    const engineUtilization = utilization(t.loop);
+    const lagP99 = pctMs(t.lag, 99);
+    const { bottleneck, warnings } = assessGenerator({
+      sent: t.run.sent,
+      dropped: t.run.dropped,
+      achievedRps: achieved,
+      maxInFlight: this.spec.maxInFlight,
+      intendedToSentP99: pctMs(t.run.intendedToSent, 99),
+      lagP99,
+      serviceMeanMs: t.service.totalCount ? t.service.mean / 1000 : 0,
+      utilization: engineUtilization,
+    });
     const s: RunSummary = {
       id: this.id,
       state: this.state,
@@ -302,11 +309,15 @@ export class Run extends EventEmitter {
       failed: t.run.failed,
       dropped: t.run.dropped,
       redrawn: t.redrawn,
-      achieved_rps: covered > 0 ? round3(t.run.sent / covered) : 0,
+      achieved_rps: achieved,
       in_flight: this.doneSettled ? this.finalInFlight : this.inFlightLive(),
       latency: percentiles(t.run.latency),
       service_latency: percentiles(t.service),
-      lag_p99_ms: pctMs(t.lag, 99),
+      latency_breakdown: breakdown(t.run),
+      lag_p99_ms: lagP99,
+      engine_utilization: engineUtilization,
+      bottleneck,
+      warnings,
       status_codes: { ...t.run.status },
       errors: { ...t.run.errors },
       requests: t.requestStats(),

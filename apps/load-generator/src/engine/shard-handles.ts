@@ -5,6 +5,8 @@ import { fromWire, type WindowStats, type WireWindow } from './stats.js';
 
 /** A shard as the run drives it, in this thread or in a worker thread. */
 export interface ShardHandle {
+  /** Resolves once the shard can start at once: its thread is up and its first connections are open (Shard.prepare). */
+  readonly ready: Promise<void>;
   /** Starts sending with t = 0 at `epoch` (performance.timeOrigin-based ms). */
   begin(epoch: number): void;
   stop(): Promise<void>;
@@ -30,22 +32,20 @@ const FLUSH_WAIT_MS = 3000;
 
 /** Shard `i` in this thread. */
 export function localShard(i: number, base: ShardBase, events: ShardHandleEvents, tracer: Tracer | undefined): ShardHandle {
-  let shard: Shard | undefined;
+  const shard = new Shard({ ...base, offset: i, startEpochMs: 0 }, events, tracer);
   return {
-    begin: (epoch: number) => {
-      shard = new Shard({ ...base, offset: i, startEpochMs: epoch }, events, tracer);
-      shard.start();
-    },
-    stop: async () => shard?.stop(),
-    setToken: (t) => shard?.setToken(t),
+    ready: shard.prepare(),
+    begin: (epoch: number) => shard.start(epoch),
+    stop: async () => shard.stop(),
+    setToken: (t) => shard.setToken(t),
     get inFlight() {
-      return shard?.inFlight ?? 0;
+      return shard.inFlight;
     },
   };
 }
 
-/** Shard `i` in a worker thread (engine/worker.ts); `ready` resolves once the thread can start. */
-export function workerShard(i: number, base: ShardBase, events: ShardHandleEvents, tracing: boolean): { handle: ShardHandle; ready: Promise<void> } {
+/** Shard `i` in a worker thread (engine/worker.ts). */
+export function workerShard(i: number, base: ShardBase, events: ShardHandleEvents, tracing: boolean): ShardHandle {
   const fromSource = import.meta.url.endsWith('.ts');
   const file = new URL(fromSource ? './worker.ts' : './worker.js', import.meta.url);
   let inFlight = 0;
@@ -89,7 +89,8 @@ export function workerShard(i: number, base: ShardBase, events: ShardHandleEvent
     readyReject(new Error('engine thread exited before it was ready'));
     finish();
   });
-  const handle: ShardHandle = {
+  return {
+    ready,
     begin: (epoch: number) => worker?.postMessage({ type: 'start', epoch }),
     stop: async () => {
       if (ended) return;
@@ -104,5 +105,4 @@ export function workerShard(i: number, base: ShardBase, events: ShardHandleEvent
       return ended ? 0 : inFlight;
     },
   };
-  return { handle, ready };
 }

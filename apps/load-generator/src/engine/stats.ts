@@ -13,12 +13,13 @@ export function newHistogram(): Histogram {
   return hdr.build({ bitBucketSize: 32, autoResize: true, lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3 });
 }
 
+/** The histogram as compressed base64 ('' when empty: most breakdown histograms of a quiet second are, and encoding costs). */
 export function encodeHistogram(h: Histogram): string {
-  return hdr.encodeIntoCompressedBase64(h);
+  return h.totalCount ? hdr.encodeIntoCompressedBase64(h) : '';
 }
 
 export function decodeHistogram(s: string): Histogram {
-  return hdr.decodeFromCompressedBase64(s, 32, false);
+  return s ? hdr.decodeFromCompressedBase64(s, 32, false) : newHistogram();
 }
 
 /** Records milliseconds into a microsecond histogram. */
@@ -87,19 +88,45 @@ export interface RequestWindow {
   errors: ErrorCounts;
   /** From the intended send time. */
   latency: Histogram;
+  /**
+   * The latency's three phases (see Completed in sender.ts): intended → sent (the scheduler's
+   * lateness and the wait for a connection: the generator's share), sent → first byte (the
+   * network and the target's think time), first byte → done (the response's transfer). A request
+   * records the phases it reached: one refused before it was written records none.
+   */
+  intendedToSent: Histogram;
+  sentToFirstByte: Histogram;
+  firstByteToDone: Histogram;
   promLatency: BucketCounts;
   promService: BucketCounts;
 }
 
+/** The histograms of a RequestWindow, by field: one list for new, reset, merge and wire. */
+const REQUEST_HISTOGRAMS = ['latency', 'intendedToSent', 'sentToFirstByte', 'firstByteToDone'] as const;
+type RequestHistogram = (typeof REQUEST_HISTOGRAMS)[number];
+
 export function newRequestWindow(): RequestWindow {
-  return { sent: 0, ok: 0, failed: 0, dropped: 0, status: {}, errors: emptyErrors(), latency: newHistogram(), promLatency: new BucketCounts(LATENCY_BUCKETS), promService: new BucketCounts(LATENCY_BUCKETS) };
+  return {
+    sent: 0,
+    ok: 0,
+    failed: 0,
+    dropped: 0,
+    status: {},
+    errors: emptyErrors(),
+    latency: newHistogram(),
+    intendedToSent: newHistogram(),
+    sentToFirstByte: newHistogram(),
+    firstByteToDone: newHistogram(),
+    promLatency: new BucketCounts(LATENCY_BUCKETS),
+    promService: new BucketCounts(LATENCY_BUCKETS),
+  };
 }
 
 function resetRequestWindow(r: RequestWindow): void {
   r.sent = r.ok = r.failed = r.dropped = 0;
   r.status = {};
   r.errors = emptyErrors();
-  r.latency.reset();
+  for (const k of REQUEST_HISTOGRAMS) r[k].reset();
   r.promLatency.reset();
   r.promService.reset();
 }
@@ -112,7 +139,8 @@ export function mergeRequestWindow(a: RequestWindow, b: RequestWindow): void {
   a.dropped += b.dropped;
   addCounts(a.status, b.status);
   addErrors(a.errors, b.errors);
-  if (b.latency.totalCount) a.latency.add(b.latency);
+  // Adding an empty HDR histogram still walks its counts: skip those.
+  for (const k of REQUEST_HISTOGRAMS) if (b[k].totalCount) a[k].add(b[k]);
   a.promLatency.add(b.promLatency);
   a.promService.add(b.promService);
 }
@@ -131,6 +159,12 @@ export interface WindowStats extends RequestWindow {
   /** Arrivals whose first draw could not run (a pool was empty) and were drawn again. */
   redrawn: number;
   inFlight: number;
+  /**
+   * The engine threads' event loops over the window: time busy and time elapsed, summed over the
+   * threads (their ratio is the mean event-loop utilization; sums merge exactly).
+   */
+  loopActiveMs: number;
+  loopMs: number;
   service: Histogram;
   lag: Histogram;
   promLag: BucketCounts;
@@ -144,6 +178,8 @@ export function newWindow(index: number, requestCount: number): WindowStats {
     length: 1,
     redrawn: 0,
     inFlight: 0,
+    loopActiveMs: 0,
+    loopMs: 0,
     service: newHistogram(),
     lag: newHistogram(),
     promLag: new BucketCounts(LAG_BUCKETS),
@@ -155,7 +191,7 @@ export function resetWindow(w: WindowStats, index: number): WindowStats {
   resetRequestWindow(w);
   w.index = index;
   w.length = 1;
-  w.redrawn = w.inFlight = 0;
+  w.redrawn = w.inFlight = w.loopActiveMs = w.loopMs = 0;
   w.service.reset();
   w.lag.reset();
   w.promLag.reset();
@@ -178,8 +214,9 @@ export function mergeWindow(a: WindowStats, b: WindowStats): void {
   mergeRequestWindow(a, b);
   a.redrawn += b.redrawn;
   a.inFlight += b.inFlight;
+  a.loopActiveMs += b.loopActiveMs;
+  a.loopMs += b.loopMs;
   a.length = Math.max(a.length, b.length);
-  // Adding an empty HDR histogram still walks its counts: skip those.
   if (b.service.totalCount) a.service.add(b.service);
   if (b.lag.totalCount) a.lag.add(b.lag);
   a.promLag.add(b.promLag);
@@ -191,15 +228,21 @@ export function mergeWindow(a: WindowStats, b: WindowStats): void {
 
 type WireBuckets = { counts: number[]; sum: number; count: number };
 
-export interface WireRequestWindow extends Omit<RequestWindow, 'latency' | 'promLatency' | 'promService'> {
+export interface WireRequestWindow extends Omit<RequestWindow, RequestHistogram | 'promLatency' | 'promService'> {
   latency: string;
+  intendedToSent: string;
+  sentToFirstByte: string;
+  firstByteToDone: string;
   promLatency: WireBuckets;
   promService: WireBuckets;
 }
 
 /** A window as plain data, for postMessage from a worker thread (and, later, between processes). */
-export interface WireWindow extends Omit<WindowStats, 'latency' | 'service' | 'lag' | 'promLatency' | 'promService' | 'promLag' | 'requests'> {
+export interface WireWindow extends Omit<WindowStats, RequestHistogram | 'service' | 'lag' | 'promLatency' | 'promService' | 'promLag' | 'requests'> {
   latency: string;
+  intendedToSent: string;
+  sentToFirstByte: string;
+  firstByteToDone: string;
   service: string;
   lag: string;
   promLatency: WireBuckets;
@@ -208,32 +251,51 @@ export interface WireWindow extends Omit<WindowStats, 'latency' | 'service' | 'l
   requests: WireRequestWindow[];
 }
 
+function requestToWire(r: RequestWindow): WireRequestWindow {
+  return {
+    sent: r.sent,
+    ok: r.ok,
+    failed: r.failed,
+    dropped: r.dropped,
+    status: { ...r.status },
+    errors: { ...r.errors },
+    latency: encodeHistogram(r.latency),
+    intendedToSent: encodeHistogram(r.intendedToSent),
+    sentToFirstByte: encodeHistogram(r.sentToFirstByte),
+    firstByteToDone: encodeHistogram(r.firstByteToDone),
+    promLatency: r.promLatency.toJSON(),
+    promService: r.promService.toJSON(),
+  };
+}
+
 export function toWire(w: WindowStats): WireWindow {
   return {
-    ...w,
-    status: { ...w.status },
-    errors: { ...w.errors },
-    latency: encodeHistogram(w.latency),
+    ...requestToWire(w),
+    index: w.index,
+    length: w.length,
+    redrawn: w.redrawn,
+    inFlight: w.inFlight,
+    loopActiveMs: w.loopActiveMs,
+    loopMs: w.loopMs,
     service: encodeHistogram(w.service),
     lag: encodeHistogram(w.lag),
-    promLatency: w.promLatency.toJSON(),
-    promService: w.promService.toJSON(),
     promLag: w.promLag.toJSON(),
-    requests: w.requests.map((r) => ({
-      ...r,
-      status: { ...r.status },
-      errors: { ...r.errors },
-      latency: encodeHistogram(r.latency),
-      promLatency: r.promLatency.toJSON(),
-      promService: r.promService.toJSON(),
-    })),
+    requests: w.requests.map(requestToWire),
   };
 }
 
 /** A request window from its wire form (counts as they are, histograms decoded). */
 function requestFromWire(r: WireRequestWindow): RequestWindow {
   const out = newRequestWindow();
-  mergeRequestWindow(out, { ...r, latency: decodeHistogram(r.latency), promLatency: bucketsOf(LATENCY_BUCKETS, r.promLatency), promService: bucketsOf(LATENCY_BUCKETS, r.promService) });
+  mergeRequestWindow(out, {
+    ...r,
+    latency: decodeHistogram(r.latency),
+    intendedToSent: decodeHistogram(r.intendedToSent),
+    sentToFirstByte: decodeHistogram(r.sentToFirstByte),
+    firstByteToDone: decodeHistogram(r.firstByteToDone),
+    promLatency: bucketsOf(LATENCY_BUCKETS, r.promLatency),
+    promService: bucketsOf(LATENCY_BUCKETS, r.promService),
+  });
   return out;
 }
 
@@ -249,6 +311,8 @@ export function fromWire(w: WireWindow): WindowStats {
   out.length = w.length;
   out.redrawn = w.redrawn;
   out.inFlight = w.inFlight;
+  out.loopActiveMs = w.loopActiveMs;
+  out.loopMs = w.loopMs;
   out.service.add(decodeHistogram(w.service));
   out.lag.add(decodeHistogram(w.lag));
   out.promLag.add(w.promLag);

@@ -34,22 +34,17 @@ async function flushSpans(): Promise<void> {
   clearTimeout(timer);
 }
 
-let shard: Shard | undefined;
 const events = {
   window: (w: WindowStats) => port.postMessage({ type: 'window', window: toWire(w) }),
   unauthorized: (token: string | undefined) => port.postMessage({ type: 'unauthorized', token }),
   end: () => void flushSpans().then(() => port.postMessage({ type: 'end' })),
 };
+const shard = new Shard(input, events, tracing?.tracer);
 port.on('message', (m: { type: string; token?: string; epoch?: number }) => {
-  if (m.type === 'start') {
-    shard = new Shard({ ...input, startEpochMs: m.epoch ?? performance.timeOrigin + performance.now() }, events, tracing?.tracer);
-    shard.start();
-  } else if (m.type === 'token') {
-    input.token = m.token;
-    shard?.setToken(m.token);
-  } else if (m.type === 'stop') {
-    if (shard) shard.stop();
-    else events.end();
-  }
+  if (m.type === 'start') shard.start(m.epoch ?? performance.timeOrigin + performance.now());
+  else if (m.type === 'token') shard.setToken(m.token);
+  else if (m.type === 'stop') shard.stop();
 });
+// Ready once the first connections are open (Shard.prepare): the run starts every thread at once.
+await shard.prepare();
 port.postMessage({ type: 'ready' });
