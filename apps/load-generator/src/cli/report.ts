@@ -4,7 +4,7 @@ const f1 = (x: number) => x.toFixed(1);
 
 export function progressLine(point: SeriesPoint): string {
   const errors = point.failed;
-  return `${String(point.t + 1).padStart(5)}s  target ${f1(point.target_rps).padStart(8)} rps  achieved ${f1(point.sent).padStart(8)} rps  p99 ${f1(point.p99_ms).padStart(7)} ms (intended→sent ${f1(point.intended_to_sent_p99_ms)})  errors ${String(errors).padStart(5)}  dropped ${String(point.dropped).padStart(5)}  in-flight ${point.in_flight}`;
+  return `${String(point.t + 1).padStart(5)}s  target ${f1(point.target_rps).padStart(8)} rps  achieved ${f1(point.sent).padStart(8)} rps  p99 ${f1(point.p99_ms).padStart(7)} ms  errors ${String(errors).padStart(5)}  dropped ${String(point.dropped).padStart(5)}  in-flight ${point.in_flight}  intended→sent p99 ${f1(point.intended_to_sent_p99_ms)} ms`;
 }
 
 const table = (rows: string[][]): string[] => {

@@ -1,12 +1,21 @@
 import type { LatencyBreakdown, Percentiles, RequestPoint, RequestStats, SeriesPoint } from '../contract/schemas.js';
 import type { PreparedRequest } from '../contract/requests.js';
 import type { RateCurve } from '../profiles/types.js';
-import { mergeRequestWindow, newHistogram, newRequestWindow, pctMs, type Histogram, type RequestWindow, type WindowStats } from './stats.js';
+import { mergeRequestWindow, newHistogram, newRequestWindow, pctMs, pctsMs, type Histogram, type RequestWindow, type WindowStats } from './stats.js';
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
+const SUMMARY_PERCENTILES = [50, 90, 95, 99, 99.9];
+
 export function percentiles(h: Histogram): Percentiles {
-  return { p50: pctMs(h, 50), p90: pctMs(h, 90), p95: pctMs(h, 95), p99: pctMs(h, 99), p999: pctMs(h, 99.9), max: h.totalCount ? Math.round(h.maxValue) / 1000 : 0 };
+  const [p50 = 0, p90 = 0, p95 = 0, p99 = 0, p999 = 0] = pctsMs(h, SUMMARY_PERCENTILES);
+  return { p50, p90, p95, p99, p999, max: h.totalCount ? Math.round(h.maxValue) / 1000 : 0 };
+}
+
+/** p50 and p99 of a second's histogram, in one pass. */
+function p50p99(h: Histogram): [number, number] {
+  const [p50 = 0, p99 = 0] = pctsMs(h, [50, 99]);
+  return [p50, p99];
 }
 
 /** The three phases of a window's (or the run's) latency as percentiles. */
@@ -60,8 +69,14 @@ export class RunTotals {
       const into = this.requests[i];
       if (into) mergeRequestWindow(into, r);
       const name = this.spec.requests[i]?.name ?? String(i);
-      requests[name] = { sent: r.sent, ok: r.ok, failed: r.failed, dropped: r.dropped, p50_ms: pctMs(r.latency, 50), p99_ms: pctMs(r.latency, 99) };
+      const [p50, p99] = p50p99(r.latency);
+      requests[name] = { sent: r.sent, ok: r.ok, failed: r.failed, dropped: r.dropped, p50_ms: p50, p99_ms: p99 };
     });
+    const [p50, p95, p99] = pctsMs(w.latency, [50, 95, 99]);
+    const [service50, service99] = p50p99(w.service);
+    const [toSent50, toSent99] = p50p99(w.intendedToSent);
+    const [toFirstByte50, toFirstByte99] = p50p99(w.sentToFirstByte);
+    const [toDone50, toDone99] = p50p99(w.firstByteToDone);
     return {
       t: w.index,
       target_rps: round3(expected),
@@ -70,17 +85,17 @@ export class RunTotals {
       failed: w.failed,
       dropped: w.dropped,
       in_flight: w.inFlight,
-      p50_ms: pctMs(w.latency, 50),
-      p95_ms: pctMs(w.latency, 95),
-      p99_ms: pctMs(w.latency, 99),
-      service_p50_ms: pctMs(w.service, 50),
-      service_p99_ms: pctMs(w.service, 99),
-      intended_to_sent_p50_ms: pctMs(w.intendedToSent, 50),
-      intended_to_sent_p99_ms: pctMs(w.intendedToSent, 99),
-      sent_to_first_byte_p50_ms: pctMs(w.sentToFirstByte, 50),
-      sent_to_first_byte_p99_ms: pctMs(w.sentToFirstByte, 99),
-      first_byte_to_done_p50_ms: pctMs(w.firstByteToDone, 50),
-      first_byte_to_done_p99_ms: pctMs(w.firstByteToDone, 99),
+      p50_ms: p50 ?? 0,
+      p95_ms: p95 ?? 0,
+      p99_ms: p99 ?? 0,
+      service_p50_ms: service50,
+      service_p99_ms: service99,
+      intended_to_sent_p50_ms: toSent50,
+      intended_to_sent_p99_ms: toSent99,
+      sent_to_first_byte_p50_ms: toFirstByte50,
+      sent_to_first_byte_p99_ms: toFirstByte99,
+      first_byte_to_done_p50_ms: toDone50,
+      first_byte_to_done_p99_ms: toDone99,
       lag_p99_ms: pctMs(w.lag, 99),
       engine_utilization: utilization(w),
       status_codes: { ...w.status },

@@ -8,7 +8,7 @@ import { TokenHelper } from './auth.js';
 import { assessGenerator } from './bottleneck.js';
 import { RunTotals, breakdown, percentiles, utilization } from './run-totals.js';
 import { localShard, workerShard, type ShardBase, type ShardHandle, type ShardHandleEvents } from './shard-handles.js';
-import { mergeWindow, newWindow, pctMs, type WindowStats } from './stats.js';
+import { mergeWindow, newWindow, pctMs, pctsMs, type Histogram, type WindowStats } from './stats.js';
 
 export interface RunSpec {
   id: string;
@@ -22,8 +22,10 @@ export interface RunSpec {
   scenario?: string | undefined;
   traceRatio: number;
   userAgent: string;
-  /** Shards (threads); "auto" uses worker threads when one core is not enough for the peak rate. */
+  /** Shards (threads); "auto" (autoThreads) uses worker threads when one is not enough for the peak rate. */
   threads?: number | 'auto';
+  /** Connections per origin and thread at most (MAX_CONNECTIONS by default; the in-flight cap bounds them too). */
+  connections?: number;
 }
 
 /** Told of every merged second of every run (the Prometheus metrics listen here). */
@@ -42,10 +44,30 @@ export interface RunDeps {
   afterEnd?: () => Promise<void>;
 }
 
-/** Peak rate one thread holds comfortably; above it the run uses worker threads, if there are cores to spare. */
-export const RPS_PER_THREAD = 15000;
+/**
+ * Peak rate per engine thread. A thread costs 25–35 µs of CPU per request (undici, the kernel's
+ * socket calls, our statistics), so at 12 000 rps it is 40–50 % busy: enough slack that a stall
+ * (GC, the VM taking the CPU) is caught up within milliseconds. Above it a run is split over
+ * worker threads, up to one per core (README, "Threads").
+ */
+export const RPS_PER_THREAD = 12_000;
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
+
+/**
+ * Engine threads for a peak rate: one per RPS_PER_THREAD, at most one per core. This thread
+ * (merging once a second, the API) needs little, so it gets no core of its own: on 2 cores with a
+ * local target, two engine threads at 20 000 rps kept p99 at 2–4 ms where one thread, 60 % busy,
+ * let stalls pile up to 20 ms and more (measured in bench/; README, "Threads").
+ */
+function intendedToSent(h: Histogram): { intendedToSentP50: number; intendedToSentP99: number } {
+  const [p50 = 0, p99 = 0] = pctsMs(h, [50, 99]);
+  return { intendedToSentP50: p50, intendedToSentP99: p99 };
+}
+
+export function autoThreads(peak: number, cores: number): number {
+  return Math.max(1, Math.min(cores, Math.ceil(peak / RPS_PER_THREAD)));
+}
 
 /**
  * One run: starts its shards (in this thread or in worker threads), merges their windows second
@@ -92,6 +114,11 @@ export class Run extends EventEmitter {
     return this.spec.id;
   }
 
+  /** Engine threads (shards) the run uses: 0 before it started them. */
+  get threads(): number {
+    return this.shards.length;
+  }
+
   get active(): boolean {
     return this.state === 'running';
   }
@@ -133,10 +160,7 @@ export class Run extends EventEmitter {
   private threadCount(): number {
     const t = this.spec.threads ?? 'auto';
     if (typeof t === 'number') return Math.max(1, Math.floor(t));
-    // One core stays for this thread (merging, API) and the rest of the machine: on 2 cores, worker
-    // threads only compete with each other and with a local target (measured in bench/), so one thread it is.
-    const cores = availableParallelism();
-    return Math.max(1, Math.min(cores - 1, Math.ceil(this.spec.curve.peak / RPS_PER_THREAD)));
+    return autoThreads(this.spec.curve.peak, availableParallelism());
   }
 
   private async startShards(): Promise<void> {
@@ -146,6 +170,7 @@ export class Run extends EventEmitter {
       profile: this.spec.profile,
       timeoutMs: this.spec.timeoutMs,
       maxInFlight: Math.max(1, Math.ceil(this.spec.maxInFlight / n)),
+      ...(this.spec.connections ? { connections: this.spec.connections } : {}),
       stride: n,
       userAgent: this.spec.userAgent,
       traceRatio: this.spec.traceRatio,
@@ -286,9 +311,10 @@ export class Run extends EventEmitter {
       dropped: t.run.dropped,
       achievedRps: achieved,
       maxInFlight: this.spec.maxInFlight,
-      intendedToSentP99: pctMs(t.run.intendedToSent, 99),
+      ...intendedToSent(t.run.intendedToSent),
       lagP99,
-      serviceMeanMs: t.service.totalCount ? t.service.mean / 1000 : 0,
+      // From the Prometheus buckets' sum and count: the HDR histogram's mean walks all its counts.
+      serviceMeanMs: t.run.promService.count ? (t.run.promService.sum / t.run.promService.count) * 1000 : 0,
       utilization: engineUtilization,
     });
     const s: RunSummary = {

@@ -15,6 +15,8 @@ export interface ShardOptions {
   timeoutMs: number;
   /** In-flight cap of this shard. */
   maxInFlight: number;
+  /** Connections per origin at most (MAX_CONNECTIONS by default). */
+  connections?: number;
   /** This shard sends requests offset, offset + stride, … of the schedule. */
   offset: number;
   stride: number;
@@ -110,7 +112,7 @@ export class Shard {
           timeoutMs: opts.timeoutMs,
           // Opened on demand (see BUSY_UTILIZATION) up to the in-flight cap, but at most MAX_CONNECTIONS.
           // Requests beyond it wait in the sender; their latency still counts from the intended send time.
-          connections: Math.min(opts.maxInFlight, MAX_CONNECTIONS),
+          connections: Math.min(opts.maxInFlight, opts.connections ?? MAX_CONNECTIONS),
           userAgent: opts.userAgent,
           traceRatio: opts.traceRatio,
           tracer,
@@ -127,17 +129,22 @@ export class Shard {
 
   /** Opens the connections the first second will need (see PRECONNECT_SECONDS), before start. */
   async prepare(): Promise<void> {
-    const perShard = this.peak / this.opts.stride;
+    const perShard = this.peakPerThread;
     await Promise.all(
       this.senders.map((sender, i) => {
         const n = Math.ceil(perShard * (this.weightOf[i] ?? 1) * PRECONNECT_SECONDS);
-        return sender.preconnect(Math.max(1, Math.min(n, MIN_CONNECTIONS, this.opts.maxInFlight, MAX_CONNECTIONS)), PRECONNECT_WAIT_MS);
+        return sender.preconnect(Math.max(1, Math.min(n, MIN_CONNECTIONS, this.opts.maxInFlight, this.opts.connections ?? MAX_CONNECTIONS)), PRECONNECT_WAIT_MS);
       }),
     );
   }
 
   get inFlight(): number {
     return this.inFlightCount;
+  }
+
+  /** The highest rate this shard sends (its share of the profile's peak). */
+  get peakPerThread(): number {
+    return this.peak / this.opts.stride;
   }
 
   setToken(token: string | undefined): void {
