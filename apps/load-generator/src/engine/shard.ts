@@ -256,10 +256,14 @@ export class Shard {
     (this.senderOf[i] as Sender).send(r, path, body, headers, token, intendedMs);
   }
 
-  private readonly tick = (): void => {
-    this.timer = undefined;
-    if (this.stopped || this.ended) return;
-    const nowMs = this.nowMs();
+  /**
+   * Sends (or drops, at the in-flight cap) every arrival due by `nowMs`, at most MAX_PER_TICK;
+   * returns how many it took. Only the timer calls it (its floor here is 1.1 ms): sending each due
+   * request from the completion that finds it due halved the median intended → sent at 10 000 rps
+   * but cost 40 % more CPU per request, the target and this thread each woken per request instead
+   * of once per tick's batch (measured in bench/).
+   */
+  private sendDue(nowMs: number): number {
     const now = nowMs / 1000;
     let n = 0;
     while (this.nextT !== undefined && this.nextT <= now && n < MAX_PER_TICK) {
@@ -281,6 +285,15 @@ export class Shard {
       this.k += this.opts.stride;
       this.nextT = this.schedule.next();
     }
+    return n;
+  }
+
+  private readonly tick = (): void => {
+    this.timer = undefined;
+    if (this.stopped || this.ended) return;
+    const nowMs = this.nowMs();
+    const now = nowMs / 1000;
+    const n = this.sendDue(nowMs);
     this.closeUpTo(now);
     if (this.nextT === undefined && now >= this.duration) {
       const giveUp = this.duration + this.opts.timeoutMs / 1000 + 2;

@@ -277,10 +277,11 @@ export class RunView {
             'tbody',
             {},
             h('tr', {}, h('th', { scope: 'row' }, t('latencyIntended')), ...pct(s.latency)),
-            h('tr', {}, h('th', { scope: 'row' }, t('latencyService')), ...pct(s.service_latency)),
+            // Its three phases under the latency they add up to.
             h('tr', { class: 'phase', id: 's-intended-to-sent' }, h('th', { scope: 'row' }, t('intendedToSent')), ...pct(s.latency_breakdown?.intended_to_sent)),
             h('tr', { class: 'phase', id: 's-sent-to-first-byte' }, h('th', { scope: 'row' }, t('sentToFirstByte')), ...pct(s.latency_breakdown?.sent_to_first_byte)),
             h('tr', { class: 'phase', id: 's-first-byte-to-done' }, h('th', { scope: 'row' }, t('firstByteToDone')), ...pct(s.latency_breakdown?.first_byte_to_done)),
+            h('tr', {}, h('th', { scope: 'row' }, t('latencyService')), ...pct(s.service_latency)),
           ),
         ),
       ),
