@@ -338,8 +338,9 @@ try {
   let ladder: Rung[] = [];
   if (!mixOnly) {
     console.log(`  ladder: ${ladderRates.join(', ')} rps, ${ladderSeconds} s each, ${ladderRounds} round(s), ${wrk2Bin ? `wrk2 (${wrk2Bin}) -t1 -c${CONNECTIONS} alternating with ours` : "no WRK2 given: next to nginx's access log"}`);
-    // Warm up both (JIT, nginx) before anything is counted.
-    await engine(single(nginx.url), 1000, 2);
+    // Warm up before anything is counted (JIT, nginx, and the engine threads the high rates use,
+    // which the engine keeps across runs as a long-lived load generator does).
+    for (const rate of [1000, Math.max(...ladderRates)]) await engine(single(nginx.url), rate, 3);
     ladder = await runLadder({
       rates: ladderRates,
       seconds: ladderSeconds,

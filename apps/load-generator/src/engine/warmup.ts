@@ -1,7 +1,9 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { PreparedRequest } from '../contract/requests.js';
+import { isMainThread } from 'node:worker_threads';
 import { Shard } from './shard.js';
+import { toWire, type WindowStats } from './stats.js';
 
 /**
  * Peak rate per thread from which a run warms its thread up first. Below it a cold start costs
@@ -67,7 +69,8 @@ async function sinkWarmUp(requests: readonly PreparedRequest[], userAgent: strin
           userAgent,
           traceRatio: 0,
         },
-        { window: () => undefined, unauthorized: () => undefined, end: resolve },
+        // An engine thread encodes its windows for the run: the first encodings compile (10 ms each, cold).
+        { window: (w: WindowStats) => void (isMainThread ? undefined : toWire(w)), unauthorized: () => undefined, end: resolve },
       );
       const timer = setTimeout(() => shard.stop(), WARMUP_MAX_MS);
       enough = () => {
