@@ -49,15 +49,18 @@ function wantsHtml(request: FastifyRequest): boolean {
 /**
  * `GET /login` (the form, or `?token=` from the printed link), `POST /login` (the form: urlencoded
  * or JSON `{token}`) and `POST /logout`. The right token sets the session cookie (HttpOnly,
- * SameSite=Strict, Path=/, no Domain: cookies ignore ports, so it covers every service of the host)
- * and redirects to `/`; a wrong one is a 401 page (or JSON for API clients). Without LAB_TOKEN
+ * SameSite=Strict, Path=/; cookies ignore ports, so it covers every service of the host, and with
+ * LAB_DOMAIN it gets `Domain=<LAB_DOMAIN>`, covering every <service>.<LAB_DOMAIN> too) and redirects to `/`; a wrong one is a 401 page (or JSON for API clients). Without LAB_TOKEN
  * there is nothing to sign in to: `/login` redirects to `/`.
  */
 export async function registerLoginRoutes(app: FastifyInstance, access: AccessConfig, appName: string): Promise<void> {
   const token = access.labToken;
   const session = token ? labSessionValue(token) : undefined;
-  const cookie = (value: string, maxAge: number) =>
-    `${LAB_SESSION_COOKIE}=${value}; Path=/; Max-Age=${maxAge}; HttpOnly; SameSite=Strict${access.secureCookie ? '; Secure' : ''}`;
+  const attributes = (domain: string | undefined) => `; Path=/${domain ? `; Domain=${domain}` : ''}`;
+  const cookie = (value: string, maxAge: number, domain: string | undefined = access.cookieDomain) =>
+    `${LAB_SESSION_COOKIE}=${value}${attributes(domain)}; Max-Age=${maxAge}; HttpOnly; SameSite=Strict${access.secureCookie ? '; Secure' : ''}`;
+  // Signing out clears the domain cookie and a host-only one this host may hold from before.
+  const cleared = access.cookieDomain ? [cookie('', 0), cookie('', 0, '')] : cookie('', 0);
 
   const answer = (request: FastifyRequest, reply: FastifyReply, given: unknown) => {
     // The token may arrive in the URL: keep it out of caches and of Referer headers to other
@@ -86,7 +89,7 @@ export async function registerLoginRoutes(app: FastifyInstance, access: AccessCo
       return answer(request, reply, body && typeof body === 'object' ? (body.token ?? '') : '');
     });
     scope.post('/logout', { schema: hide }, async (_request, reply) =>
-      reply.header('set-cookie', cookie('', 0)).header('cache-control', 'no-store').redirect(token ? '/login' : '/', 303),
+      reply.header('set-cookie', cleared).header('cache-control', 'no-store').redirect(token ? '/login' : '/', 303),
     );
   });
 }
