@@ -4,7 +4,7 @@ import { Agent, fetch as undiciFetch } from 'undici';
 import type { DistributedRun, GeneratorShare, RunRequest, RunState, RunSummary, SeriesPoint } from '../contract/schemas.js';
 import { GeneratorClient, GeneratorError, type Fetch } from './client.js';
 import { SplitRunMerge } from './merge.js';
-import { DEFAULT_START_DELAY_MS, planShares, type Share } from './plan.js';
+import { DEFAULT_START_DELAY_MS, generatorUrls, planShares, type Share } from './plan.js';
 
 export interface CoordinatorOptions {
   /** The load generators' base URLs (generatorUrls() checks them). */
@@ -72,7 +72,7 @@ export class CoordinatedRun extends EventEmitter {
     this.id = options.id ?? randomUUID();
     this.opts = { ...DEFAULTS, ...Object.fromEntries(Object.entries({ pollMs: options.pollMs, timeoutMs: options.timeoutMs, maxFailures: options.maxFailures }).filter(([, v]) => v !== undefined)) };
     this.startAt = options.startAt ?? Date.now() + (options.startDelayMs ?? DEFAULT_START_DELAY_MS);
-    const shares = planShares(options.request, options.generators, this.startAt);
+    const shares = planShares(options.request, generatorUrls(options.generators), this.startAt);
     this.agent = options.fetch ? undefined : new Agent({ keepAliveTimeout: 10_000 });
     const agent = this.agent;
     const fetch: Fetch = options.fetch ?? ((url, init) => undiciFetch(url, { ...init, dispatcher: agent }) as unknown as Promise<Response>);
