@@ -31,6 +31,7 @@ import {
   type RenderedLabs,
 } from '../helpers/kubernetes.ts';
 import { REPO_ROOT } from '../helpers/process.ts';
+import { parseDiscovery } from '../../apps/portal/src/distributed/discovery.ts';
 
 interface ComposeService {
   image?: string;
@@ -221,9 +222,25 @@ describe('names and ports: compose, SERVICES and the manifests', () => {
       const twin = k8sServices.find((s) => JSON.stringify(get(objects, 'Service', s.id).spec.selector) === JSON.stringify(svc.spec.selector));
       expect(twin, `${svc.metadata.name} selects the pods of a SERVICES Service`).toBeDefined();
     }
-    // The hook for phase B: the coordinator finds the load generator's ready replicas here.
-    const lg = get(objects, 'Service', 'load-generator-headless');
-    expect(lg.spec.publishNotReadyAddresses).toBe(false);
+  });
+
+  it('the portal finds the load generator\'s ready replicas through its headless Service (LOADGEN_DISCOVERY)', () => {
+    const problems: string[] = [];
+    const env = containerEnv(objects, container(objects, 'portal').container, 'o11y-lab');
+    const entries = parseDiscovery(env.LOADGEN_DISCOVERY ?? '', problems);
+    expect(problems).toEqual([]);
+    expect(entries).toHaveLength(1);
+    const [{ host, port }] = entries as [{ host: string; port: number }];
+    const headless = get(objects, 'Service', host);
+    // A short name: the system resolver applies the pod's search domains, so each lab's portal finds its own namespace's.
+    expect(host).not.toContain('.');
+    expect(headless.spec.clusterIP).toBe('None');
+    // Ready pods only: one that cannot take a share is not given one.
+    expect(headless.spec.publishNotReadyAddresses).toBe(false);
+    expect(headless.spec.selector).toEqual(get(objects, 'Service', 'load-generator').spec.selector);
+    // The coordinator addresses each pod at its IP on this port: the container's.
+    expect(port).toBe(containerPort(serviceById('load-generator')));
+    expect((container(objects, 'load-generator').container.ports ?? []).map((p) => p.containerPort)).toContain(port);
     expect(get(objects, 'Deployment', 'load-generator').spec.replicas).toBeGreaterThanOrEqual(1);
   });
 
