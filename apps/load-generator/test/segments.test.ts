@@ -181,6 +181,34 @@ describe('segment and start_at in the API', () => {
     }
   });
 
+  it('with worker threads, a share still sends exactly its arrivals (k ≡ index mod count)', async () => {
+    const threadsDir = mkdtempSync(join(tmpdir(), 'loadgen-segments-threads-'));
+    const threaded = await buildApp(testConfig({ dataDir: threadsDir, allowlist: ['127.0.0.1'] }), {
+      logger: createLogger({ name: 'segments-test', level: 'warn' }),
+      threads: 2,
+    });
+    try {
+      const seqs: number[] = [];
+      const seqTarget = await startTarget((req, res) => {
+        seqs.push(Number(/\/(\d+)$/.exec(req.url ?? '')?.[1]));
+        res.end('ok');
+      });
+      try {
+        const res = await threaded.inject({ method: 'POST', url: '/api/runs', payload: { target: { url: `${seqTarget.url}/seq/{{seq}}` }, rate: 300, duration: 1, segment: { index: 1, count: 3 } } });
+        expect(res.statusCode, res.body).toBe(201);
+        const { id } = res.json() as { id: string };
+        await expect.poll(async () => ((await threaded.inject(`/api/runs/${id}`)).json() as RunSummary).state, { timeout: 20_000 }).toBe('finished');
+        // {{seq}} is k + 1: this share's k are 1, 4, 7, … of 0–299, each once, across both threads.
+        expect(seqs.sort((a, b) => a - b)).toEqual(Array.from({ length: 100 }, (_, i) => 3 * i + 2));
+      } finally {
+        await seqTarget.close();
+      }
+    } finally {
+      await threaded.close();
+      rmSync(threadsDir, { recursive: true, force: true });
+    }
+  });
+
   it('unknown runs are 404 on /windows', async () => {
     const res = await app.inject('/api/runs/nope/windows');
     expect(res.statusCode).toBe(404);

@@ -38,8 +38,14 @@ export class DistributedRuns {
 
   static async open(opts: DistributedRunsOptions): Promise<DistributedRuns> {
     const runs = new DistributedRuns(opts);
-    await mkdir(runs.dir, { recursive: true });
-    for (const f of await readdir(runs.dir)) {
+    let files: string[] = [];
+    try {
+      files = await readdir(runs.dir);
+    } catch (err) {
+      // Made by the first run that is kept.
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    for (const f of files) {
       if (!f.endsWith('.json')) continue;
       try {
         runs.finished.push(JSON.parse(await readFile(join(runs.dir, f), 'utf8')) as Stored);
@@ -66,6 +72,7 @@ export class DistributedRuns {
     const dropped = this.finished.splice(KEEP_DISTRIBUTED_RUNS);
     const p = (async () => {
       const file = join(this.dir, `${stored.run.id}.json`);
+      await mkdir(this.dir, { recursive: true });
       await writeFile(`${file}.tmp`, JSON.stringify(stored));
       await rename(`${file}.tmp`, file);
       for (const old of dropped) await rm(join(this.dir, `${old.run.id}.json`), { force: true });
