@@ -169,6 +169,10 @@ describe('the control-plane guard on a Fastify app', () => {
       `${LAB_SESSION_COOKIE}=; Path=/; Domain=lab.example; Max-Age=0; HttpOnly; SameSite=Strict`,
       `${LAB_SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict`,
     ]);
+    // Reached by another of its names (a port-forward to localhost), the cookie stays on that host: a browser would refuse the Domain.
+    const forwarded = await app.inject({ url: `/login?token=${TOKEN}`, headers: { host: 'localhost:8000' } });
+    expect(forwarded.headers['set-cookie']).toBe(`${LAB_SESSION_COOKIE}=${labSessionValue(TOKEN)}; Path=/; Max-Age=2592000; HttpOnly; SameSite=Strict`);
+    expect((await app.inject({ method: 'POST', url: '/logout', headers: { host: 'localhost:8000' } })).headers['set-cookie']).toBe(`${LAB_SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict`);
     // The Ingress hosts are the lab's names; others are not.
     expect((await app.inject({ url: '/api/thing', headers: { host: 'grafana.lab.example', authorization: `Bearer ${TOKEN}` } })).statusCode).toBe(200);
     expect((await app.inject({ url: '/api/thing', headers: { host: 'lab.example.evil.test', authorization: `Bearer ${TOKEN}` } })).statusCode).toBe(403);
