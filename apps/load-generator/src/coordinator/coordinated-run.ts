@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { Agent, fetch as undiciFetch } from 'undici';
 import type { DistributedRun, GeneratorShare, RunRequest, RunState, RunSummary, SeriesPoint } from '../contract/schemas.js';
+import { RunTotals, summarize } from '../engine/run-totals.js';
+import { constantCurve } from '../profiles/types.js';
 import { GeneratorClient, GeneratorError, type Fetch } from './client.js';
 import { SplitRunMerge } from './merge.js';
 import { DEFAULT_START_DELAY_MS, generatorUrls, planShares, type Share } from './plan.js';
@@ -255,34 +257,8 @@ export class CoordinatedRun extends EventEmitter {
   }
 }
 
-/** The summary of a run whose shares never started (nothing was sent). */
+/** The summary of a run whose shares never started: nothing sent, no run definition known. */
 function emptySummary(head: { id: string; state: RunState; error?: string | undefined; startedAt: Date; finishedAt?: Date | undefined }): RunSummary {
-  const none = { p50: 0, p90: 0, p95: 0, p99: 0, p999: 0, max: 0 };
-  return {
-    id: head.id,
-    state: head.state,
-    ...(head.error ? { error: head.error } : {}),
-    started_at: head.startedAt.toISOString(),
-    ...(head.finishedAt ? { finished_at: head.finishedAt.toISOString() } : {}),
-    elapsed: 0,
-    duration: 0,
-    profile: '',
-    profile_options: {},
-    seed: 0,
-    target: { method: 'GET', url: '' },
-    target_rate: 0,
-    sent: 0,
-    ok: 0,
-    failed: 0,
-    dropped: 0,
-    redrawn: 0,
-    achieved_rps: 0,
-    in_flight: 0,
-    latency: none,
-    service_latency: none,
-    lag_p99_ms: 0,
-    status_codes: {},
-    errors: { timeout: 0, refused: 0, reset: 0, dns: 0, other: 0 },
-    requests: {},
-  };
+  const profile = { id: '', rate: 0, duration: 0, options: {}, seed: 0 };
+  return summarize(new RunTotals({ requests: [], curve: constantCurve(0), duration: 0 }), { ...head, elapsed: 0, covered: 0, inFlight: 0, profile });
 }
