@@ -3,15 +3,18 @@
  * 127.0.0.1, with LAB_TOKEN), coordinated by the CLI (`o11y-load attack --generators`): together
  * they send the one arrival sequence exactly, from the common start time and not before; the
  * merged per-second counts match the profile as a single instance's do; the merged p99 is the p99
- * of every sample (the target holds each response until a deadline it computes from the sample's
- * intended time, so it knows every latency); stop stops all; a dead generator fails the run.
- * Needs `npm run build` (the generators run from dist/).
+ * of every sample; stop stops all; a dead generator fails the run. Every sample's latency is
+ * recorded apart from the histograms: each request has a client span (TRACE_SAMPLE_RATIO=1,
+ * exported to a local OTLP receiver) that ends when the generator records the response, and its
+ * intended time is start_at + k/R, so the latency the generator measured is the span's end minus
+ * that, whatever this busy machine's scheduling does. Needs `npm run build` (dist/).
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../../test/helpers/ports.js';
+import { attr, SPAN_KIND, startOtlpReceiver, type OtlpReceiver } from '../../../test/helpers/otlp.js';
 import { REPO_ROOT } from '../../../test/helpers/process.js';
 import { runCli } from '../src/cli/attack.js';
 import type { DistributedRun, RunSummary, SeriesPoint } from '../src/contract/schemas.js';
@@ -47,6 +50,7 @@ function heldMs(k: number): number {
 describe.skipIf(!built)('one run, three load generator processes', () => {
   let gens: Generators;
   let target: TargetServer;
+  let otlp: OtlpReceiver;
   const dir = mkdtempSync(join(tmpdir(), 'loadgen-distributed-'));
   let seen: Seen[] = [];
   /** t = 0 and rate of the run the target holds responses for. */
@@ -66,11 +70,19 @@ describe.skipIf(!built)('one run, three load generator processes', () => {
       const due = held.startAt + (1000 * k) / held.rate + heldMs(k);
       setTimeout(respond, Math.max(0, due - now()));
     });
-    gens = await startGenerators(3, { LAB_TOKEN, TARGET_ALLOWLIST: `127.0.0.1:${target.port}` });
+    otlp = await startOtlpReceiver();
+    gens = await startGenerators(3, {
+      LAB_TOKEN,
+      TARGET_ALLOWLIST: `127.0.0.1:${target.port}`,
+      OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
+      TRACE_SAMPLE_RATIO: '1',
+      OTEL_BSP_SCHEDULE_DELAY: '200',
+    });
   }, 90_000);
   afterAll(async () => {
     await gens?.close();
     await target?.close();
+    await otlp?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -132,20 +144,29 @@ describe.skipIf(!built)('one run, three load generator processes', () => {
     }
     expect(report.summary.sent).toBe(report.generators.reduce((n, g) => n + g.sent, 0));
 
-    // The merged p99 is the p99 of every sample: each latency is known here (response time − intended time).
-    const latencies = seen.map((s) => s.respondedAt - (startAt + (1000 * s.k) / rate)).sort((a, b) => a - b);
+    // The merged p99 is the p99 of every sample, each one's latency from its client span.
+    const ends = new Map<number, number>();
+    const collect = () => {
+      for (const span of otlp.spans) {
+        const m = span.kind === SPAN_KIND.CLIENT ? /\/held\/(\d+)$/.exec(String(attr(span, 'url.full'))) : null;
+        if (m) ends.set(Number(m[1]) - 1, Number(BigInt(span.endTimeUnixNano) / 1000n) / 1000);
+      }
+      return ends.size;
+    };
+    await expect.poll(collect, { timeout: 30_000 }).toBe(K);
+    const latencies = [...ends].map(([k, end]) => end - (startAt + (1000 * k) / rate)).sort((a, b) => a - b);
     const exact = latencies[Math.ceil(0.99 * latencies.length) - 1] as number;
     // By design on the 120 ms plateau (a slow moment of this machine may push it higher, never lower).
     expect(exact).toBeGreaterThan(115);
     const merged = report.summary.latency.p99;
-    // Within HDR's precision (0.1 %) and 1 ms of clocks below; above, plus the response's way back to the generator.
-    expect(merged).toBeGreaterThanOrEqual(exact * (1 - 1e-3) - 1);
-    expect(merged).toBeLessThanOrEqual(exact * (1 + 1e-3) + 10);
-    // Not what averaging the generators' own p99s would give.
+    // Within HDR's precision (3 significant digits) and the 1 ms resolution of the two clocks' anchors
+    // (t = 0 taken from Date.now() by each generator; span times anchored to Date.now() too).
+    expect(Math.abs(merged - exact)).toBeLessThanOrEqual(exact * 1e-3 + 2);
+    // The slow samples were all generator 2's, whose own p99 is on the 400 ms step: what an average
+    // or a maximum of the generators' p99s would report is beside the point (merge.test.ts shows the
+    // average is off by value; here the machine's noise moves the others' p99s).
     const own = await Promise.all(report.generators.map((g) => generatorApi<RunSummary>(g.url, `/api/runs/${g.run_id}`)));
-    const averaged = own.reduce((n, s) => n + s.latency.p99, 0) / own.length;
-    expect(Math.abs(averaged - exact)).toBeGreaterThan(exact * 1e-3 + 10);
-    expect(Math.max(...own.map((s) => s.latency.p99))).toBeGreaterThan(390);
+    expect(own[2]?.latency.p99).toBeGreaterThan(390);
   });
 
   it('stop stops every share; the merged run is stopped', async () => {
