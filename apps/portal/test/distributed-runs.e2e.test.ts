@@ -102,6 +102,19 @@ describe.skipIf(!built)('distributed runs coordinated by the portal', () => {
     expect(await running()).toEqual([[], []]);
   });
 
+  it('a share stopped on its own generator stops the run, and the other shares with it', async () => {
+    const res = await start({ target: { url: `${target.url}/long` }, rate: 20, duration: 120 });
+    expect(res.statusCode, res.body).toBe(201);
+    const run = res.json() as DistributedRun;
+    await expect.poll(async () => (await view(run.id)).summary.sent, { timeout: 30_000 }).toBeGreaterThan(10);
+    const share = run.generators[1] as DistributedRun['generators'][number];
+    expect((await fetch(`${share.url}/api/runs/${share.run_id}/stop`, { method: 'POST', headers: auth })).status).toBe(200);
+    await expect.poll(async () => (await view(run.id)).state, { timeout: 30_000 }).toBe('stopped');
+    await expect.poll(async () => (await view(run.id)).generators.map((g) => g.state), { timeout: 30_000 }).toEqual(['stopped', 'stopped']);
+    expect((await view(run.id)).error).toContain(`load generator ${share.url}'s share (2 of 2) was stopped there`);
+    expect(await running()).toEqual([[], []]);
+  });
+
   it('bad input is a 400 naming the field, from the portal or from the generators', async () => {
     const own = await start({ target: { url: `${target.url}/x` }, rate: 10, duration: 1, segment: { index: 0, count: 2 } });
     expect(own.statusCode).toBe(400);

@@ -266,7 +266,7 @@ export type GeneratorShare = Static<typeof GeneratorShareSchema>;
 export const DistributedRunSchema = Type.Object({
   id: Type.String(),
   state: RunStateSchema,
-  error: Type.Optional(Type.String({ description: 'Why the run failed, naming the generator' })),
+  error: Type.Optional(Type.String({ description: 'Why the run failed (or was stopped by one of its generators), naming the generator' })),
   start_at: Type.String({ format: 'date-time', description: 't = 0 on every generator' }),
   generators: Type.Array(GeneratorShareSchema),
   summary: SummarySchema,

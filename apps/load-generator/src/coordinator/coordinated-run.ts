@@ -162,7 +162,8 @@ export class CoordinatedRun extends EventEmitter {
       if (last) s.next = last.index + 1;
       if (page.done) s.done = true;
       this.emitPoints(this.merge?.add(this.shares.indexOf(s), page) ?? []);
-      if (page.summary.state === 'failed' && !this.stopping) this.fail(`load generator ${s.url} (share ${s.segment.index + 1} of ${s.segment.count}) failed: ${page.summary.error ?? 'no reason given'}`);
+      if (!this.stopping && page.summary.state === 'failed') this.fail(`load generator ${s.url} (share ${s.segment.index + 1} of ${s.segment.count}) failed: ${page.summary.error ?? 'no reason given'}`);
+      else if (!this.stopping && page.summary.state === 'stopped') this.stopAll(`load generator ${s.url}'s share (${s.segment.index + 1} of ${s.segment.count}) was stopped there: the other shares were stopped too`);
     } catch (err) {
       s.failures++;
       s.error = (err as Error).message;
@@ -184,6 +185,14 @@ export class CoordinatedRun extends EventEmitter {
     if (this.state !== 'running') return;
     this.state = 'failed';
     this.error = `${message}: the run failed, the other shares were stopped`;
+    void this.stopShares();
+  }
+
+  /** A share was stopped on its generator (its page, its API): the run stops as a whole. */
+  private stopAll(why: string): void {
+    if (this.state !== 'running') return;
+    this.state = 'stopped';
+    this.error = why;
     void this.stopShares();
   }
 

@@ -51,7 +51,8 @@ export async function distributedRoutes(app: FastifyInstance, opts: DistributedR
 
   app.post(
     '/api/distributed-runs',
-    { schema: { tags, body: RunBodySchema, response: { 201: DistributedRunSchema, 400: ErrorBody, 403: ErrorBody, 429: ErrorBody, 502: ErrorBody, 503: ErrorBody } } },
+    // The load generator's body limit: a run may carry up to 1000 stages.
+    { bodyLimit: 1024 * 1024, schema: { tags, body: RunBodySchema, response: { 201: DistributedRunSchema, 400: ErrorBody, 403: ErrorBody, 429: ErrorBody, 502: ErrorBody, 503: ErrorBody } } },
     async (request, reply) => {
       try {
         const run = await opts.runs.start(request.body as RunRequest);
