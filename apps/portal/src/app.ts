@@ -7,7 +7,7 @@ import type { Registry } from 'prom-client';
 import { pickUiPath, registerControlPlane, registerHealth, registerJsonErrors, registerPublic, serverOptions, type ServerLimits } from '@o11y/platform';
 import { createLogger, createRegistry, fastifyLogging, startTracing, telemetryPlugin, type Logger } from '@o11y/telemetry';
 import type { PortalConfig } from './config.js';
-import { discoverGenerators, DiscoveryError, systemLookup, type Lookup } from './distributed/discovery.js';
+import { generatorSource, type Lookup } from './distributed/discovery.js';
 import { distributedRoutes } from './distributed/routes.js';
 import { DistributedRuns } from './distributed/runs.js';
 import { HealthPoller } from './health/poller.js';
@@ -85,12 +85,7 @@ export async function buildApp(config: PortalConfig, deps: PortalDeps = {}): Pro
     fetch: outbound.fetch,
   });
   // Distributed runs: the load generators found by LOADGEN_DISCOVERY when a run starts, else the one load generator.
-  const loadgenUrl = target('load-generator')?.internalUrl ?? null;
-  const generators = async () => {
-    const urls = config.loadgenDiscovery.length > 0 ? await discoverGenerators(config.loadgenDiscovery, deps.lookup ?? systemLookup) : loadgenUrl ? [loadgenUrl] : [];
-    if (urls.length === 0) throw new DiscoveryError('No load generator to split a run across: none runs in this mode, and LOADGEN_DISCOVERY is not set');
-    return urls;
-  };
+  const generators = generatorSource(config.loadgenDiscovery, target('load-generator')?.internalUrl ?? null, deps.lookup);
   const distributed = await DistributedRuns.open({ dataDir: config.DATA_DIR, generators, token: config.access.labToken, fetch: outbound.fetch, warn: (msg) => app.log.warn(msg) });
   // Before the outbound pool closes (onClose): the generators are told to stop.
   app.addHook('preClose', async () => distributed.close());

@@ -72,7 +72,7 @@ export class CoordinatedRun extends EventEmitter {
     super();
     this.setMaxListeners(0);
     this.id = options.id ?? randomUUID();
-    this.opts = { ...DEFAULTS, ...Object.fromEntries(Object.entries({ pollMs: options.pollMs, timeoutMs: options.timeoutMs, maxFailures: options.maxFailures }).filter(([, v]) => v !== undefined)) };
+    this.opts = { pollMs: options.pollMs ?? DEFAULTS.pollMs, timeoutMs: options.timeoutMs ?? DEFAULTS.timeoutMs, maxFailures: options.maxFailures ?? DEFAULTS.maxFailures };
     this.startAt = options.startAt ?? Date.now() + (options.startDelayMs ?? DEFAULT_START_DELAY_MS);
     const shares = planShares(options.request, generatorUrls(options.generators), this.startAt);
     this.agent = options.fetch ? undefined : new Agent({ keepAliveTimeout: 10_000 });

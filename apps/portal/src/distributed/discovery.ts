@@ -54,3 +54,15 @@ export async function discoverGenerators(entries: readonly DiscoveryEntry[], res
   }
   return [...urls].sort();
 }
+
+/**
+ * Where distributed runs find their generators: LOADGEN_DISCOVERY's names, resolved at each call,
+ * else the one load generator the portal reaches (`fallback`); DiscoveryError when there is none.
+ */
+export function generatorSource(entries: readonly DiscoveryEntry[], fallback: string | null, resolve: Lookup = systemLookup): () => Promise<string[]> {
+  return async () => {
+    const urls = entries.length > 0 ? await discoverGenerators(entries, resolve) : fallback ? [fallback] : [];
+    if (urls.length === 0) throw new DiscoveryError('No load generator to split a run across: none runs in this mode, and LOADGEN_DISCOVERY is not set');
+    return urls;
+  };
+}
