@@ -57,7 +57,14 @@ export async function buildApp(config: PortalConfig, deps: PortalDeps = {}): Pro
   const logger = deps.logger ?? createLogger({ name: 'portal' });
   const registry = deps.registry ?? createRegistry();
   const tracer = deps.tracer ?? startTracing({ serviceName: 'portal' }).tracer;
-  const app = Fastify({ ...fastifyLogging(logger), ...serverOptions({ bodyLimit: PORTAL_BODY_LIMIT, ...deps.server }), schemaController: strictBodySchemaController() });
+  const app = Fastify({
+    ...fastifyLogging(logger),
+    ...serverOptions({ bodyLimit: PORTAL_BODY_LIMIT, ...deps.server }),
+    // JSON bodies are typed strictly ({"seed": "5"} → 400 naming seed), and unknown fields are refused
+    // where a schema says additionalProperties: false, not silently dropped (a typo must not be ignored).
+    schemaController: strictBodySchemaController(),
+    ajv: { customOptions: { removeAdditional: false } },
+  });
 
   registerJsonErrors(app);
   await app.register(telemetryPlugin, { registry, tracer });

@@ -87,6 +87,11 @@ export class DrillOrchestrator {
     return s;
   }
 
+  /** The session running now: none or one. */
+  runningSessions(): DrillSession[] {
+    return this.current ? [this.current] : [];
+  }
+
   history(): HistoryEntry[] {
     return this.opts.history.list().flatMap((r) => this.session(r).historyEntry() ?? []);
   }
@@ -141,12 +146,12 @@ export class DrillOrchestrator {
       const created = this.clock.now();
       runs.push(await loadgen.startRun(backgroundRun(timing)));
       if (generated.traffic) runs.push(await loadgen.startRun(surgeRun(preset, generated.traffic, generated.fault_after_s, timing)));
-      let faultAt = created + generated.fault_after_s * 1000;
+      // The fault starts start_after_s after the PUT: its time on the portal's clock (the todo API's
+      // starts_at is the same within milliseconds on one host; the session keeps one clock).
+      const faultAt = this.clock.now() + generated.fault_after_s * 1000;
       if (generated.fault) {
         faultPut = true;
-        const state = await todo.putFaults(generated.fault);
-        const startsAt = Object.values(state).find((f) => f?.starts_at)?.starts_at;
-        if (startsAt) faultAt = Date.parse(startsAt);
+        await todo.putFaults(generated.fault);
       }
       const record: SessionRecord = {
         id,

@@ -32,6 +32,9 @@ export async function drillsRoutes(app: FastifyInstance, opts: DrillsRoutesOptio
     return reply.code(201).send({ id: s.id, state: s.state() });
   });
 
+  // The running session, if any (a second tab, a reload): a list of at most one.
+  app.get('/api/drills/sessions', async (request) => opts.drills.runningSessions().map((s) => view(request, s)));
+
   app.get('/api/drills/sessions/:id', { schema: params }, async (request) => view(request, opts.drills.find((request.params as { id: string }).id)));
 
   app.post('/api/drills/sessions/:id/hints', { schema: params }, async (request) => opts.drills.hint((request.params as { id: string }).id));

@@ -2,13 +2,12 @@ import type { HintView, HistoryEntry, SessionView } from '../../drills/contract.
 import type { Answer, DrillInfo } from '../../drills/schema.js';
 import { api, ApiError } from '../api.js';
 import { fill, h } from '../dom.js';
-import { pick, t, type Key } from '../i18n.js';
+import { lang, pick, t, type Key } from '../i18n.js';
 import { answerForm } from './answer-form.js';
 import { debriefView, injectedView } from './debrief.js';
 import { formatTimer } from './format.js';
 import { historyView } from './history.js';
 
-const SESSION_KEY = 'o11y.portal.drill-session';
 const POLL_MS = 2000;
 
 export interface DrillsPanelOptions {
@@ -21,29 +20,12 @@ export interface DrillsPanelOptions {
 
 type Phase = { kind: 'list' } | { kind: 'running'; session: SessionView } | { kind: 'ended'; session: SessionView };
 
-function remember(id: string | null): void {
-  try {
-    if (id) localStorage.setItem(SESSION_KEY, id);
-    else localStorage.removeItem(SESSION_KEY);
-  } catch {
-    // not remembered when storage is disabled
-  }
-}
-
-function remembered(): string | null {
-  try {
-    return localStorage.getItem(SESSION_KEY);
-  } catch {
-    return null;
-  }
-}
-
 /**
  * The portal's Drills section: the catalogue (and "surprise me"); while a session runs only a
  * timer, the links to every tool, "something is wrong: find it", hints one at a time and the
- * answer form; then the debrief; the history and scoreboard below. The running session survives a
- * reload (its id is kept in localStorage) and the form is built once per session, so the polls
- * never reset what the learner picked.
+ * answer form; then the debrief; the history and scoreboard below. The running session is found
+ * again after a reload or in another tab (GET /api/drills/sessions), and the form is built once
+ * per session, so the polls never reset what the learner picked.
  */
 export class DrillsPanel {
   private catalogue: DrillInfo[] | null = null;
@@ -55,21 +37,14 @@ export class DrillsPanel {
   private busy: 'hint' | 'answer' | 'abort' | null = null;
   private form: HTMLFormElement | null = null;
   private formSession: string | null = null;
+  private options: HTMLElement | null = null;
+  private optionsLang: string | null = null;
+  private formLang: string | null = null;
 
   constructor(private readonly opts: DrillsPanelOptions) {}
 
   async init(): Promise<void> {
-    await Promise.all([this.loadCatalogue(), this.loadHistory()]);
-    const id = remembered();
-    if (id) {
-      try {
-        const session = await api<SessionView>(`api/drills/sessions/${encodeURIComponent(id)}`);
-        if (session.state === 'warming' || session.state === 'active') this.phase = { kind: 'running', session };
-        else remember(null);
-      } catch {
-        remember(null);
-      }
-    }
+    await Promise.all([this.loadCatalogue(), this.loadHistory(), this.findRunning()]);
     this.render();
     setInterval(() => void this.poll(), POLL_MS);
     setInterval(() => this.tick(), 1000);
@@ -81,6 +56,15 @@ export class DrillsPanel {
       this.catalogueError = null;
     } catch (err) {
       this.catalogueError = (err as Error).message;
+    }
+  }
+
+  private async findRunning(): Promise<void> {
+    try {
+      const [session] = await api<SessionView[]>('api/drills/sessions');
+      if (session) this.phase = { kind: 'running', session };
+    } catch {
+      // shown as the catalogue; the next start says what is wrong
     }
   }
 
@@ -102,7 +86,6 @@ export class DrillsPanel {
       const session = await api<SessionView>(`api/drills/sessions/${encodeURIComponent(this.phase.session.id)}`);
       const ended = session.state !== 'warming' && session.state !== 'active';
       if (ended) {
-        remember(null);
         await this.loadHistory();
         this.phase = { kind: 'ended', session };
         this.render();
@@ -113,7 +96,6 @@ export class DrillsPanel {
       }
     } catch (err) {
       if (err instanceof ApiError && err.status === 404) {
-        remember(null);
         this.phase = { kind: 'list' };
         this.render();
       }
@@ -127,13 +109,20 @@ export class DrillsPanel {
     if (el) el.textContent = formatTimer((Date.now() - Date.parse(this.phase.session.created_at)) / 1000);
   }
 
+  /** Starts a drill: the seed and the delay from the options when given (a replay passes its seed). */
   private async start(drill: string, seed?: number): Promise<void> {
+    const option = (name: string) => {
+      const raw = this.opts.root.querySelector<HTMLInputElement>(`.drill-options input[name="${name}"]`)?.value.trim();
+      return raw ? Number(raw) : undefined;
+    };
+    const chosenSeed = seed ?? option('seed');
+    const faultAfter = option('fault_after_s');
     this.starting = drill;
     this.error = null;
     this.render();
     try {
-      const started = await api<{ id: string }>('api/drills/sessions', { method: 'POST', body: JSON.stringify(seed === undefined ? { drill } : { drill, seed }) }, 30_000);
-      remember(started.id);
+      const body = { drill, ...(chosenSeed === undefined ? {} : { seed: chosenSeed }), ...(faultAfter === undefined ? {} : { fault_after_s: faultAfter }) };
+      const started = await api<{ id: string }>('api/drills/sessions', { method: 'POST', body: JSON.stringify(body) }, 30_000);
       this.phase = { kind: 'running', session: await api<SessionView>(`api/drills/sessions/${encodeURIComponent(started.id)}`) };
       this.opts.root.scrollIntoView({ block: 'start' });
     } catch (err) {
@@ -190,7 +179,6 @@ export class DrillsPanel {
 
   /** Shows a finished session: right after its answer, or opened from the history. */
   private async end(id: string): Promise<void> {
-    remember(null);
     const [session] = await Promise.all([api<SessionView>(`api/drills/sessions/${encodeURIComponent(id)}`), this.loadHistory()]);
     this.phase = { kind: 'ended', session };
     this.form = null;
@@ -229,33 +217,52 @@ export class DrillsPanel {
     const busy = this.starting !== null;
     const startButton = (drill: string, label: string, primary: boolean) =>
       h('button', { type: 'button', class: primary ? 'btn primary' : 'btn', 'data-action': 'start', disabled: busy, onclick: () => void this.start(drill) }, this.starting === drill ? t('drills.starting') : label);
-    return h(
-      'div',
-      { class: 'drill-list' },
+    const surprise = h(
+      'article',
+      { class: 'card drill surprise', 'data-drill': 'random' },
+      h('h3', {}, t('drills.surprise')),
+      h('p', { class: 'muted' }, t('drills.surprise_hint')),
+      h('div', { class: 'actions' }, startButton('random', t('drills.surprise'), true)),
+    );
+    const cards = this.catalogue.map((d) =>
       h(
         'article',
-        { class: 'card drill surprise', 'data-drill': 'random' },
-        h('h3', {}, t('drills.surprise')),
-        h('p', { class: 'muted' }, t('drills.surprise_hint')),
-        h('div', { class: 'actions' }, startButton('random', t('drills.surprise'), true)),
-      ),
-      ...this.catalogue.map((d) =>
-        h(
-          'article',
-          { class: 'card drill', 'data-drill': d.id },
-          h('div', { class: 'drill-head' }, h('h3', {}, pick(d.title)), h('span', { class: 'badge difficulty', 'data-difficulty': d.difficulty }, t(`drills.difficulty.${d.difficulty}` as Key))),
-          h('p', { class: 'muted' }, pick(d.description)),
-          h('div', { class: 'actions' }, startButton(d.id, t('drills.start'), false)),
-        ),
+        { class: 'card drill', 'data-drill': d.id },
+        h('div', { class: 'drill-head' }, h('h3', {}, pick(d.title)), h('span', { class: 'badge difficulty', 'data-difficulty': d.difficulty }, t(`drills.difficulty.${d.difficulty}` as Key))),
+        h('p', { class: 'muted' }, pick(d.description)),
+        h('div', { class: 'actions' }, startButton(d.id, t('drills.start'), false)),
       ),
     );
+    // Kept across renders, so what was typed stays (rebuilt with the values when the language changes).
+    if (this.options && this.optionsLang === lang()) return h('div', {}, h('div', { class: 'drill-list' }, surprise, ...cards), this.options);
+    const typed = (name: string) => this.options?.querySelector<HTMLInputElement>(`input[name="${name}"]`)?.value ?? '';
+    this.optionsLang = lang();
+    this.options = h(
+      'details',
+      { class: 'drill-options' },
+      h('summary', {}, t('drills.options')),
+      h(
+        'div',
+        { class: 'fields' },
+        h('label', { class: 'field' }, h('span', {}, t('drills.option.seed')), h('input', { type: 'number', name: 'seed', min: 0, step: 1, inputmode: 'numeric', value: typed('seed') })),
+        h('label', { class: 'field' }, h('span', {}, t('drills.option.fault_after')), h('input', { type: 'number', name: 'fault_after_s', min: 0, max: 120, step: 1, inputmode: 'numeric', value: typed('fault_after_s') })),
+      ),
+    );
+    return h('div', {}, h('div', { class: 'drill-list' }, surprise, ...cards), this.options);
   }
 
   private runningView(s: SessionView): HTMLElement {
     // The form is kept across renders of the same session: what the learner picked stays.
-    if (!this.form || this.formSession !== s.id) {
+    if (!this.form || this.formSession !== s.id || this.formLang !== lang()) {
+      const previous = this.formSession === s.id ? this.form : null;
       this.form = answerForm(s, (answer) => void this.answer(answer));
+      // A language switch rebuilds the form with what was picked.
+      for (const el of previous?.querySelectorAll<HTMLSelectElement | HTMLInputElement>('[data-field]') ?? []) {
+        const same = this.form.querySelector<HTMLSelectElement | HTMLInputElement>(`[data-field="${el.name}"]`);
+        if (same) same.value = el.value;
+      }
       this.formSession = s.id;
+      this.formLang = lang();
     }
     const active = s.state === 'active';
     for (const el of this.form.querySelectorAll<HTMLButtonElement | HTMLSelectElement | HTMLInputElement>('select, input, button')) el.disabled = !active || this.busy !== null;
