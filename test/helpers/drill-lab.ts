@@ -24,6 +24,8 @@ export interface DrillLab {
   loadgenUrl: string;
   prometheus: Server;
   portal: FastifyInstance;
+  /** The portal's address when it listens (`listen: true`), for a browser. */
+  portalUrl: string | null;
   /** Everything the processes printed, for a failing test's message. */
   logs(): string;
   stop(): Promise<void>;
@@ -36,6 +38,8 @@ export interface DrillLabOptions {
   rate: number;
   /** More portal environment. */
   portalEnv?: Record<string, string>;
+  /** Let the portal listen on 127.0.0.1 (a browser test opens its page). */
+  listen?: boolean;
 }
 
 export async function startDrillLab(opts: DrillLabOptions): Promise<DrillLab> {
@@ -82,6 +86,10 @@ export async function startDrillLab(opts: DrillLabOptions): Promise<DrillLab> {
       MODE: 'embedded',
       DATA_DIR: dir('portal'),
       HEALTH_INTERVAL_MS: '60000',
+      // Links (debrief, tools) point at this lab's services.
+      TODO_API_PORT: String(apiPort),
+      LOADGEN_PORT: String(loadgenPort),
+      PROMETHEUS_PORT: String(promPort),
       TODO_API_INTERNAL_URL: todoUrl,
       LOADGEN_INTERNAL_URL: loadgenUrl,
       PROMETHEUS_INTERNAL_URL: promUrl,
@@ -92,18 +100,21 @@ export async function startDrillLab(opts: DrillLabOptions): Promise<DrillLab> {
     });
     portal = await buildApp(config, { registry: createRegistry({ defaultMetrics: false }), logger: createLogger({ name: 'portal', level: 'warn' }) });
     await portal.ready();
+    if (opts.listen) await portal.listen({ port: 0, host: '127.0.0.1' });
   } catch (err) {
     await stop();
     throw err;
   }
   const server = prometheus;
   const app = portal;
+  const address = opts.listen ? (app.server.address() as { port: number }) : null;
   return {
     name: opts.name,
     todoUrl,
     loadgenUrl,
     prometheus: server,
     portal: app,
+    portalUrl: address ? `http://127.0.0.1:${address.port}` : null,
     logs: () => [`prometheus:\n${server.output().slice(-1500)}`, ...apps.map((a) => a.output().slice(-1500))].join('\n'),
     stop,
   };
