@@ -37,8 +37,9 @@ export function injectedView(truth: RevealedTruth): HTMLElement {
 }
 
 function scoreTable(r: DrillResult): HTMLElement {
-  const row = (field: string, yours: string, truth: string, ok: boolean) =>
-    h('tr', { 'data-field': field }, h('th', { scope: 'row' }, field), h('td', {}, yours), h('td', {}, truth), h('td', {}, mark(ok)));
+  // A start time not given neither gains nor costs: no verdict for it.
+  const row = (field: string, yours: string, truth: string, ok: boolean | null) =>
+    h('tr', { 'data-field': field }, h('th', { scope: 'row' }, field), h('td', {}, yours), h('td', {}, truth), h('td', {}, ok === null ? '–' : mark(ok)));
   return h(
     'table',
     { class: 'score-table' },
@@ -49,7 +50,7 @@ function scoreTable(r: DrillResult): HTMLElement {
       row(t('drills.symptom'), label('symptom', r.answer.symptom), label('symptom', r.truth.symptom), r.correct.symptom),
       row(t('drills.where'), r.answer.where, r.truth.where, r.correct.where),
       row(t('drills.layer'), label('layer', r.answer.layer), label('layer', r.truth.layer), r.correct.layer),
-      row(t('drills.started_at'), r.answer.started_at ? formatTime(r.answer.started_at) : t('drills.not_given'), formatTime(r.truth.started_at), r.correct.started_at),
+      row(t('drills.started_at'), r.answer.started_at ? formatTime(r.answer.started_at) : t('drills.not_given'), formatTime(r.truth.started_at), r.answer.started_at ? r.correct.started_at : null),
     ),
   );
 }
