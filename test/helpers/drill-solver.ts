@@ -131,8 +131,8 @@ export function solve(r: Readings, w: SolverWindows): Solution {
 
   // 5. CPU: the process uses much more CPU for the same traffic.
   const cpu = one(r.cpu);
-  if (cpu && cpu.before !== null && cpu.during !== null && cpu.during - cpu.before > 0.15) {
-    const limit = cpu.before + 0.15;
+  if (cpu && cpu.before !== null && cpu.during !== null && cpu.during - cpu.before > 0.1) {
+    const limit = cpu.before + 0.1;
     return { answer: { symptom: 'saturation', where: 'all', layer: 'cpu', started_at: onset(cpu, (v) => v > limit, w.from) }, rule: 'cpu', why: `cpu ${cpu.before.toFixed(2)} → ${cpu.during.toFixed(2)} cores` };
   }
 

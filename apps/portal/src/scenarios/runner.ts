@@ -16,6 +16,13 @@ export interface ScenarioRunBody {
 /** GET /api/scenarios: a scenario without its login. */
 export type ScenarioInfo = Omit<ScenarioDefinition, 'run'> & { run: Omit<ScenarioDefinition['run'], 'auth'> };
 
+/** POST /api/scenarios/:id/run: the load generator's run, and the alert it should raise. */
+export interface ScenarioStarted {
+  id: string;
+  scenario: string;
+  alert: ScenarioDefinition['alert'];
+}
+
 export interface ScenarioRunnerOptions {
   todo: TodoApiClient | null;
   loadgen: LoadGeneratorClient | null;
@@ -55,7 +62,7 @@ export class ScenarioRunner {
     return this.definitions().map(({ run: { auth: _auth, ...run }, ...rest }) => ({ ...rest, run }));
   }
 
-  async run(id: string, body: ScenarioRunBody): Promise<{ id: string; scenario: string; alert: ScenarioDefinition['alert'] }> {
+  async run(id: string, body: ScenarioRunBody): Promise<ScenarioStarted> {
     const scenario = this.definitions().find((s) => s.id === id);
     if (!scenario) throw new RequestError(404, `No scenario ${id} (known: ${this.definitions().map((s) => s.id).join(', ')})`);
     const { loadgen, todo } = this.opts;
