@@ -6,7 +6,10 @@ import { presets } from '../../load-generator/src/presets.js';
 import type { Preset } from '../src/clients/load-generator.js';
 import { generateDrill } from '../src/drills/catalogue.js';
 import { evidenceWindow, readSeries } from '../src/drills/debrief.js';
+import { debriefLinkPaths, resolveLinkPaths } from '../src/drills/links.js';
 import { evidenceRange } from '../src/drills/orchestrator.js';
+import { readConfig } from '../src/config.js';
+import { linksConfig } from '../src/routes/services.js';
 import { DrillSession, type SessionRecord } from '../src/drills/session.js';
 import { backgroundRun, mixContext, surgeRun } from '../src/drills/traffic.js';
 
@@ -110,5 +113,34 @@ describe('the evidence window', () => {
     const values: [number, string][] = [[100, '1'], [105, '3'], [110, '0'], [115, 'NaN'], [120, '7']];
     expect(readSeries({ metric: { __name__: 'x', route: '/a' }, values }, 'max', w)).toEqual({ labels: { route: '/a' }, before: 3, during: 7, values: [[100, 1], [105, 3], [110, 0], [120, 7]] });
     expect(readSeries({ metric: {}, values }, 'min', w)).toMatchObject({ before: 1, during: 0 });
+  });
+});
+
+describe('the debrief\'s links', () => {
+  const drill = generateDrill('slow-queries', 9, { routes: ROUTES });
+  const window = { baselineFrom: Date.parse('2026-12-03T10:00:30Z') / 1000, from: Date.parse('2026-12-03T10:01:00Z') / 1000, to: Date.parse('2026-12-03T10:01:30Z') / 1000, step: 5 };
+  const paths = debriefLinkPaths({ evidence: drill.evidence, truth: drill.truth, window, traceIds: ['4bf92f3577b34da6a3ce929d0e0e4736'], runs: ['run-1'] });
+  const page = { protocol: 'http:', hostname: 'lab.example' };
+
+  it('in compose: each query\'s Prometheus graph of the window, Grafana\'s dashboards, Jaeger\'s search and traces, the background run', () => {
+    const links = resolveLinkPaths(paths, linksConfig(readConfig({ MODE: 'compose', LAB_TOKEN: 'compose-lab-token-0123' })), page);
+    const url = (kind: string) => links.find((l) => l.kind === kind)?.url;
+    const graph = new URL(url('graph:db_op_p50') as string);
+    expect(graph.origin + graph.pathname).toBe('http://lab.example:9090/graph');
+    expect(graph.searchParams.get('g0.expr')).toBe(drill.evidence.find((e) => e.id === 'db_op_p50')?.expr);
+    expect(graph.searchParams.get('g0.range_input')).toBe('60s');
+    expect(graph.searchParams.get('g0.end_input')).toBe('2026-12-03 10:01:30');
+    expect(url('dashboard')).toBe(`http://lab.example:3000/d/o11y-todo-api?from=${window.baselineFrom * 1000}&to=${window.to * 1000}`);
+    expect(url('dashboard:database')).toBe(`http://lab.example:3000/d/o11y-database?from=${window.baselineFrom * 1000}&to=${window.to * 1000}`);
+    expect(url('traces')).toBe(`http://lab.example:16686/search?service=todo-api&start=${window.baselineFrom * 1e6}&end=${window.to * 1e6}&limit=20&lookback=custom`);
+    expect(url('trace:4bf92f3577b34da6a3ce929d0e0e4736')).toBe('http://lab.example:16686/trace/4bf92f3577b34da6a3ce929d0e0e4736');
+    expect(url('run')).toBe('http://lab.example:8081/#/runs/run-1');
+  });
+
+  it('embedded: no Grafana or Jaeger (not in the mode); Debian\'s classic-only Prometheus gets /classic/graph', () => {
+    const config = linksConfig(readConfig({}), new Map([['prometheus', '/classic/alerts']]));
+    const links = resolveLinkPaths(paths, config, page);
+    expect(new Set(links.map((l) => l.service))).toEqual(new Set(['prometheus', 'load-generator']));
+    expect(links.find((l) => l.kind === 'graph:cpu')?.url).toMatch(/^http:\/\/lab\.example:9090\/classic\/graph\?g0\.expr=/);
   });
 });
