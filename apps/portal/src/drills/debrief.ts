@@ -1,7 +1,9 @@
 import { parseDuration } from '@o11y/platform';
 import type { PrometheusClient, RangeSeries } from '../clients/prometheus.js';
-import type { AlertSeen, DrillResult, EvidenceReading, EvidenceSeries, TraceExample } from './contract.js';
+import type { AlertSeen, DrillResult, EvidenceReading, EvidenceSeries, StoredResult, TraceExample } from './contract.js';
+import { debriefLinkPaths } from './links.js';
 import { parseRoute } from './routes.js';
+import type { SessionRecord } from './session.js';
 import type { Evidence, Truth } from './schema.js';
 
 /** The windows the evidence is read over, unix seconds. */
@@ -99,4 +101,35 @@ export async function alertsInWindow(prometheus: PrometheusClient, w: EvidenceWi
   for (const r of rules) if (!fired.has(r.name) && !notFired.has(r.name)) notFired.set(r.name, { alertname: r.name, severity: r.labels?.severity ?? '' });
   const byName = (a: AlertSeen, b: AlertSeen) => a.alertname.localeCompare(b.alertname);
   return { fired: [...fired.values()].sort(byName), not_fired: [...notFired.values()].sort(byName) };
+}
+
+const iso = (unixS: number) => new Date(unixS * 1000).toISOString();
+
+/** What the debrief adds to the score: the window, the evidence with its values, traces, alerts, links. */
+export type Debrief = Pick<StoredResult, 'window' | 'evidence' | 'prometheus' | 'traces' | 'alerts' | 'links'>;
+
+/**
+ * The debrief of a session over a window: evidence values, example traces and alerts from
+ * Prometheus, or, when it does not run or cannot be read, the queries and why they have no values.
+ */
+export async function buildDebrief(prometheus: PrometheusClient | null, r: SessionRecord, window: EvidenceWindow): Promise<Debrief> {
+  const { generated: g, runs } = r;
+  const windowOut = { baseline_from: iso(window.baselineFrom), from: iso(window.from), to: iso(window.to), range: r.evidence_range, step_s: window.step };
+  const links = (traceIds: string[]) => debriefLinkPaths({ evidence: g.evidence, truth: g.truth, window, traceIds, runs });
+  const noValues = (reason: string): Debrief => ({
+    window: windowOut,
+    evidence: g.evidence.map((e) => ({ ...e, series: null })),
+    prometheus: { available: false, reason },
+    traces: [],
+    alerts: null,
+    links: links([]),
+  });
+  if (!prometheus) return noValues('Prometheus does not run in this setup, so the evidence has no values: run these queries where it does.');
+  const [evidence, traces, alerts] = await Promise.all([
+    readEvidence(prometheus, g.evidence, window),
+    exampleTraces(prometheus, g.truth, window).catch(() => []),
+    alertsInWindow(prometheus, window).catch(() => null),
+  ]);
+  if (evidence.every((e) => e.series === null) && evidence[0]?.error) return noValues(`Prometheus at ${prometheus.url} could not be read: ${evidence[0].error}`);
+  return { window: windowOut, evidence, prometheus: { available: true }, traces, alerts, links: links(traces.map((t) => t.trace_id)) };
 }

@@ -7,12 +7,11 @@ import type { TodoApiClient } from '../clients/todo-api.js';
 import { RequestError } from '../errors.js';
 import type { ExerciseLock } from '../exercises.js';
 import { catalogue, generateDrill } from './catalogue.js';
-import type { HintView, HistoryEntry, StartBody, StoredResult } from './contract.js';
-import { alertsInWindow, evidenceWindow, exampleTraces, readEvidence, type EvidenceWindow } from './debrief.js';
+import type { HintView, HistoryEntry, StartBody } from './contract.js';
+import { buildDebrief, evidenceWindow } from './debrief.js';
 import { DEFAULT_RANGE } from './evidence.js';
 import { FAULT_TTL_S } from './generator.js';
 import type { DrillHistory } from './history.js';
-import { debriefLinkPaths } from './links.js';
 import { canonicalWhere } from './routes.js';
 import type { Answer } from './schema.js';
 import { scoreAnswer } from './score.js';
@@ -199,7 +198,7 @@ export class DrillOrchestrator {
     const { score, correct } = scoreAnswer({ answer, truth: { ...r.generated.truth, started_at: r.fault_at }, answered_at: answeredAt, hints_used: r.hints_used });
     const cleanupErrors = await this.undo(r);
     const window = evidenceWindow({ created_at: r.created_at, fault_at: r.fault_at, ended_at: answeredAt }, r.evidence_range, r.scrape_interval_s);
-    r.result = { score, correct, truth: s.truth(), answer, answered_at: answeredAt, hints_used: r.hints_used, cleanup_errors: cleanupErrors, ...(await this.debrief(r, window)) };
+    r.result = { score, correct, truth: s.truth(), answer, answered_at: answeredAt, hints_used: r.hints_used, cleanup_errors: cleanupErrors, ...(await buildDebrief(this.opts.prometheus, r, window)) };
     await this.opts.history.save(r);
     return s;
   }
@@ -258,41 +257,5 @@ export class DrillOrchestrator {
       ...(loadgen ? runs.map((run) => attempt(() => loadgen.stopRun(run))) : []),
     ]);
     return errors;
-  }
-
-  /** Evidence values, example traces and alerts from Prometheus (or why there are none), and the links. */
-  private async debrief(r: SessionRecord, window: EvidenceWindow): Promise<Omit<StoredResult, 'score' | 'correct' | 'truth' | 'answer' | 'answered_at' | 'hints_used' | 'cleanup_errors'>> {
-    const { generated: g, runs } = r;
-    const prometheus = this.opts.prometheus;
-    const windowOut = {
-      baseline_from: iso(window.baselineFrom * 1000),
-      from: iso(window.from * 1000),
-      to: iso(window.to * 1000),
-      range: r.evidence_range,
-      step_s: window.step,
-    };
-    const noValues = (reason: string) => ({
-      window: windowOut,
-      evidence: g.evidence.map((e) => ({ ...e, series: null })),
-      prometheus: { available: false, reason },
-      traces: [],
-      alerts: null,
-      links: debriefLinkPaths({ evidence: g.evidence, truth: g.truth, window, traceIds: [], runs }),
-    });
-    if (!prometheus) return noValues('Prometheus does not run in this setup, so the evidence has no values: run these queries where it does.');
-    const [evidence, traces, alerts] = await Promise.all([
-      readEvidence(prometheus, g.evidence, window),
-      exampleTraces(prometheus, g.truth, window).catch(() => []),
-      alertsInWindow(prometheus, window).catch(() => null),
-    ]);
-    if (evidence.every((e) => e.series === null) && evidence[0]?.error) return noValues(`Prometheus at ${prometheus.url} could not be read: ${evidence[0].error}`);
-    return {
-      window: windowOut,
-      evidence,
-      prometheus: { available: true },
-      traces,
-      alerts,
-      links: debriefLinkPaths({ evidence: g.evidence, truth: g.truth, window, traceIds: traces.map((t) => t.trace_id), runs }),
-    };
   }
 }

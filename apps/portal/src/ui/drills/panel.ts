@@ -2,8 +2,9 @@ import type { HintView, HistoryEntry, SessionView } from '../../drills/contract.
 import type { Answer, DrillInfo } from '../../drills/schema.js';
 import { api, ApiError } from '../api.js';
 import { fill, h } from '../dom.js';
-import { lang, pick, t, type Key } from '../i18n.js';
+import { lang, pick, t } from '../i18n.js';
 import { answerForm } from './answer-form.js';
+import { catalogueCards, startOptions } from './catalogue.js';
 import { debriefView, injectedView } from './debrief.js';
 import { formatTimer } from './format.js';
 import { historyView } from './history.js';
@@ -217,38 +218,13 @@ export class DrillsPanel {
     const busy = this.starting !== null;
     const startButton = (drill: string, label: string, primary: boolean) =>
       h('button', { type: 'button', class: primary ? 'btn primary' : 'btn', 'data-action': 'start', disabled: busy, onclick: () => void this.start(drill) }, this.starting === drill ? t('drills.starting') : label);
-    const surprise = h(
-      'article',
-      { class: 'card drill surprise', 'data-drill': 'random' },
-      h('h3', {}, t('drills.surprise')),
-      h('p', { class: 'muted' }, t('drills.surprise_hint')),
-      h('div', { class: 'actions' }, startButton('random', t('drills.surprise'), true)),
-    );
-    const cards = this.catalogue.map((d) =>
-      h(
-        'article',
-        { class: 'card drill', 'data-drill': d.id },
-        h('div', { class: 'drill-head' }, h('h3', {}, pick(d.title)), h('span', { class: 'badge difficulty', 'data-difficulty': d.difficulty }, t(`drills.difficulty.${d.difficulty}` as Key))),
-        h('p', { class: 'muted' }, pick(d.description)),
-        h('div', { class: 'actions' }, startButton(d.id, t('drills.start'), false)),
-      ),
-    );
     // Kept across renders, so what was typed stays (rebuilt with the values when the language changes).
-    if (this.options && this.optionsLang === lang()) return h('div', {}, h('div', { class: 'drill-list' }, surprise, ...cards), this.options);
-    const typed = (name: string) => this.options?.querySelector<HTMLInputElement>(`input[name="${name}"]`)?.value ?? '';
-    this.optionsLang = lang();
-    this.options = h(
-      'details',
-      { class: 'drill-options' },
-      h('summary', {}, t('drills.options')),
-      h(
-        'div',
-        { class: 'fields' },
-        h('label', { class: 'field' }, h('span', {}, t('drills.option.seed')), h('input', { type: 'number', name: 'seed', min: 0, step: 1, inputmode: 'numeric', value: typed('seed') })),
-        h('label', { class: 'field' }, h('span', {}, t('drills.option.fault_after')), h('input', { type: 'number', name: 'fault_after_s', min: 0, max: 120, step: 1, inputmode: 'numeric', value: typed('fault_after_s') })),
-      ),
-    );
-    return h('div', {}, h('div', { class: 'drill-list' }, surprise, ...cards), this.options);
+    if (!this.options || this.optionsLang !== lang()) {
+      const typed = (name: string) => this.options?.querySelector<HTMLInputElement>(`input[name="${name}"]`)?.value ?? '';
+      this.options = startOptions({ seed: typed('seed'), fault_after_s: typed('fault_after_s') });
+      this.optionsLang = lang();
+    }
+    return h('div', {}, catalogueCards(this.catalogue, startButton), this.options);
   }
 
   private runningView(s: SessionView): HTMLElement {
