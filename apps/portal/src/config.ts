@@ -31,6 +31,11 @@ export const ConfigSchema = Type.Object({
    * (scenarios and drills move here from the load generator); the launcher and compose pass it.
    */
   TODO_API_ADMIN_TOKEN: Type.Optional(Type.String()),
+  /**
+   * Requests per second of a drill's background traffic (the load generator's todo-journey mix):
+   * moderate, so every route has healthy traffic to compare against; the database faults are sized from it.
+   */
+  DRILL_RATE: Type.Number({ exclusiveMinimum: 0, maximum: 1000, default: 10 }),
   /** How often each service's health is probed, and the timeout of one probe, in milliseconds. */
   HEALTH_INTERVAL_MS: Type.Integer({ minimum: 200, maximum: 60_000, default: 3000 }),
   HEALTH_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 30_000, default: 2000 }),

@@ -2,6 +2,7 @@ export { ConfigError, loadConfig, runMain } from './config.js';
 export { formatDuration, parseDuration } from './duration.js';
 export { registerHealth, type ReadinessCheck } from './health.js';
 export { fieldOf, registerJsonErrors, type ErrorBody } from './http-errors.js';
+export { DEMO_USER } from './demo-user.js';
 export { defaultDataDir, REPO_ROOT } from './paths.js';
 export { randomAt, randomSeed, seededRandom, streamSeed } from './random.js';
 export { pickUiPath } from './ui-path.js';

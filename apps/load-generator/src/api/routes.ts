@@ -13,19 +13,14 @@ import {
   PreviewSchema,
   ProfileSchema,
   RunBodySchema,
-  ScenarioRunBodySchema,
-  ScenarioSchema,
-  ScenarioStartedSchema,
   SeriesSchema,
   StartedSchema,
   SummarySchema,
   WindowsPageSchema,
   WindowsQuerySchema,
-  type RunRequest,
 } from '../contract/schemas.js';
 import { presets, resolvePreset } from '../presets.js';
 import { PROFILES, buildProfile, sampleCurve } from '../profiles/registry.js';
-import { scenarios, setFault } from '../scenarios.js';
 import { seriesCsv } from './report.js';
 import { streamRunEvents } from './sse.js';
 
@@ -184,42 +179,5 @@ export const apiRoutes: FastifyPluginAsync<RoutesOptions> = async (root: Fastify
     '/api/presets',
     { schema: { tags: ['presets'], summary: 'Built-in traffic mixes (e.g. todo-journey): complete run requests', response: { 200: Type.Array(PresetSchema) } } },
     async () => presets(config),
-  );
-
-  app.get('/api/scenarios', { schema: { tags: ['scenarios'], summary: 'One-click scenarios and the alert each should trigger', response: { 200: Type.Array(ScenarioSchema) } } }, async () =>
-    scenarios(config).map((s) => ({
-      id: s.id,
-      title: s.title,
-      description: s.description,
-      alert: s.alert,
-      expected_after_s: s.expected_after_s,
-      run: { target: s.run.target, rate: s.run.rate, duration: s.run.duration, profile: s.run.profile },
-      ...(s.fault ? { fault: s.fault } : {}),
-    })),
-  );
-
-  app.post(
-    '/api/scenarios/:id/run',
-    {
-      schema: {
-        tags: ['scenarios'],
-        summary: 'Start a scenario run',
-        params: IdParams,
-        body: ScenarioRunBodySchema,
-        response: { 201: ScenarioStartedSchema, 400: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 429: ErrorSchema },
-      },
-    },
-    async (request, reply) => {
-      const scenario = scenarios(config).find((s) => s.id === request.params.id);
-      if (!scenario) return reply.code(404).send({ error: `no scenario with id ${request.params.id} (known: ${scenarios(config).map((s) => s.id).join(', ')})` });
-      const body = (request.body ?? {}) as { fault?: boolean; rate?: number; duration?: number | string };
-      const req: RunRequest = { ...scenario.run, ...(body.rate !== undefined ? { rate: body.rate } : {}), ...(body.duration !== undefined ? { duration: body.duration } : {}) };
-      const fault = scenario.fault && body.fault !== false ? scenario.fault : undefined;
-      const run = manager.create(req, {
-        scenario: scenario.id,
-        ...(fault ? { beforeStart: () => setFault(config, fault), afterEnd: () => setFault(config, null) } : {}),
-      });
-      return reply.code(201).send({ id: run.id, scenario: scenario.id, alert: scenario.alert });
-    },
   );
 };

@@ -307,37 +307,6 @@ export type PreviewBody = Static<typeof PreviewBodySchema>;
 export const PreviewSchema = Type.Object({ points: Type.Array(Type.Object({ t: Type.Number(), rate: Type.Number() })) });
 export type Preview = Static<typeof PreviewSchema>;
 
-const AlertNameSchema = Type.Union([Type.Literal('HighLatency'), Type.Literal('HighDBLoad')]);
-/** The alerts a scenario is meant to trigger. */
-export type AlertName = Static<typeof AlertNameSchema>;
-
-export const ScenarioSchema = Type.Object({
-  id: Type.String(),
-  title: I18nSchema,
-  description: I18nSchema,
-  alert: Type.Union([AlertNameSchema, Type.Null()]),
-  expected_after_s: Type.Union([Type.Number(), Type.Null()], { description: 'Seconds after the start when the alert should be firing' }),
-  run: Type.Object({ target: TargetSchema, rate: Type.Number(), duration: Duration('Seconds or "2m"'), profile: Type.String() }),
-  fault: Type.Optional(Type.Unknown({ description: 'Body of PUT {TODO_API_URL}/api/faults while the run lasts (cleared with DELETE after)' })),
-});
-/** `GET /api/scenarios`: one entry per one-click scenario. */
-export type ScenarioInfo = Static<typeof ScenarioSchema>;
-
-export const ScenarioRunBodySchema = Type.Union([
-  Type.Object(
-    {
-      fault: Type.Optional(Type.Boolean({ description: 'Switch the todo API fault on for the run (default true where the scenario has one)' })),
-      rate: Type.Optional(Type.Number()),
-      duration: Type.Optional(Duration('Seconds or "2m"')),
-    },
-    Loose,
-  ),
-  Type.Null(),
-]);
-
-export const ScenarioStartedSchema = Type.Object({ id: Type.String(), scenario: Type.String(), alert: Type.Union([AlertNameSchema, Type.Null()]) });
-export type ScenarioStarted = Static<typeof ScenarioStartedSchema>;
-
 export const PresetSchema = Type.Object({
   id: Type.String(),
   title: I18nSchema,
