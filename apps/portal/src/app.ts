@@ -19,6 +19,9 @@ import { LoadGeneratorClient } from './clients/load-generator.js';
 import { PrometheusClient } from './clients/prometheus.js';
 import { TodoApiClient } from './clients/todo-api.js';
 import type { PortalConfig } from './config.js';
+import { generatorSource, type Lookup } from './distributed/discovery.js';
+import { distributedRoutes } from './distributed/routes.js';
+import { DistributedRuns } from './distributed/runs.js';
 import { DrillHistory } from './drills/history.js';
 import { DrillOrchestrator, type Clock } from './drills/orchestrator.js';
 import { ExerciseLock } from './exercises.js';
@@ -47,6 +50,8 @@ export interface PortalDeps {
   clock?: Clock;
   /** How often scenario runs are polled to clear their fault when they end, ms. */
   scenarioPollMs?: number;
+  /** How LOADGEN_DISCOVERY names are resolved (the system resolver by default). */
+  lookup?: Lookup;
 }
 
 /** The portal's own API bodies are small; the webhook route allows WEBHOOK_BODY_LIMIT. */
@@ -126,6 +131,12 @@ export async function buildApp(config: PortalConfig, deps: PortalDeps = {}): Pro
   });
   await app.register(scenariosRoutes, { scenarios, loadgen });
   await app.register(drillsRoutes, { drills, links: () => linksConfig(config, uiPaths) });
+  // Distributed runs: the load generators found by LOADGEN_DISCOVERY when a run starts, else the one load generator.
+  const generators = generatorSource(config.loadgenDiscovery, loadgenUrl, deps.lookup);
+  const distributed = await DistributedRuns.open({ dataDir: config.DATA_DIR, generators, token: config.access.labToken, fetch: outbound.fetch, warn: (msg) => app.log.warn(msg) });
+  // Before the outbound pool closes (onClose): the generators are told to stop.
+  app.addHook('preClose', async () => distributed.close());
+  await app.register(distributedRoutes, { runs: distributed, generators });
 
   // The page's files need no LAB_TOKEN: the page itself shows the sign-in form when the API says 401.
   const publicDir = deps.publicDir ?? PUBLIC_DIR;

@@ -10,8 +10,10 @@ export { internalUrlEnv, SERVICES, serviceById, type Mode, type Section, type Se
 export { DEFAULT_SERVER_LIMITS, serverOptions, type ServerLimits } from './server-limits.js';
 export {
   AccessEnv,
+  cookieDomainOf,
   EXTRA_COMPOSE_NAMES,
   isLoopbackHost,
+  labDomain,
   LabTokenEnv,
   MIN_LAB_TOKEN_LENGTH,
   platformHosts,

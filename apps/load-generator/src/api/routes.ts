@@ -3,7 +3,7 @@ import { randomSeed } from '@o11y/platform';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Config } from '../config.js';
 import { InputError } from '../errors.js';
-import type { RunManager } from '../engine/manager.js';
+import { KEEP_WINDOWS_RUNS, type RunManager } from '../engine/manager.js';
 import { parseDuration } from '../contract/durations.js';
 import {
   ErrorSchema,
@@ -16,6 +16,8 @@ import {
   SeriesSchema,
   StartedSchema,
   SummarySchema,
+  WindowsPageSchema,
+  WindowsQuerySchema,
 } from '../contract/schemas.js';
 import { presets, resolvePreset } from '../presets.js';
 import { PROFILES, buildProfile, sampleCurve } from '../profiles/registry.js';
@@ -28,6 +30,9 @@ export interface RoutesOptions {
 }
 
 const notFound = (id: string) => ({ error: `no run with id ${id}` });
+const windowsGone = (id: string) => ({
+  error: `the windows of run ${id} are no longer kept: they stay in memory for the active runs and the newest ${KEEP_WINDOWS_RUNS} finished ones (its summary and series are still there)`,
+});
 
 /** The REST API of the load generator; its TypeBox schemas are the OpenAPI document at /openapi.json. */
 export const apiRoutes: FastifyPluginAsync<RoutesOptions> = async (root: FastifyInstance, { manager, config }) => {
@@ -92,18 +97,45 @@ export const apiRoutes: FastifyPluginAsync<RoutesOptions> = async (root: Fastify
   });
 
   app.get(
-    '/api/runs/:id/report',
+    '/api/runs/:id/windows',
     {
       schema: {
         tags: runs,
-        summary: 'Report: JSON {summary, points} or CSV of the series (one row per second, with requests.<name>.* columns per request)',
+        summary: 'Raw per-second windows (counts and encoded HDR histograms) from an index on, to merge runs split across load generators exactly',
         params: IdParams,
-        querystring: Type.Object({ format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')], { default: 'json' })) }),
-        response: { 200: Type.Unknown(), 404: ErrorSchema },
+        querystring: WindowsQuerySchema,
+        response: { 200: WindowsPageSchema, 404: ErrorSchema, 410: ErrorSchema },
       },
     },
     async (request, reply) => {
       const { id } = request.params;
+      const slice = manager.windows(id, request.query.from ?? 0);
+      if (slice === 'unknown') return reply.code(404).send(notFound(id));
+      if (slice === 'gone') return reply.code(410).send(windowsGone(id));
+      return slice;
+    },
+  );
+
+  app.get(
+    '/api/runs/:id/report',
+    {
+      schema: {
+        tags: runs,
+        summary:
+          'Report: JSON {summary, points}, CSV of the series (one row per second, with requests.<name>.* columns per request), or the raw windows ({summary, done, windows}, as /windows)',
+        params: IdParams,
+        querystring: Type.Object({ format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv'), Type.Literal('windows')], { default: 'json' })) }),
+        response: { 200: Type.Unknown(), 404: ErrorSchema, 410: ErrorSchema },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+      if (request.query.format === 'windows') {
+        const slice = manager.windows(id);
+        if (slice === 'unknown') return reply.code(404).send(notFound(id));
+        if (slice === 'gone') return reply.code(410).send(windowsGone(id));
+        return reply.header('content-disposition', `attachment; filename="run-${id}-windows.json"`).send(slice);
+      }
       const summary = manager.summary(id);
       const points = manager.series(id);
       if (!summary || !points) return reply.code(404).send(notFound(id));

@@ -28,12 +28,12 @@ export type ShardBase = Omit<ShardOptions, 'offset' | 'startEpochMs'>;
  */
 const FLUSH_WAIT_MS = 3000;
 
-/** Shard `i` in this thread. */
-export function localShard(i: number, base: ShardBase, events: ShardHandleEvents, tracer: Tracer | undefined): ShardHandle {
+/** The shard that sends arrivals `offset`, `offset + base.stride`, …, in this thread. */
+export function localShard(offset: number, base: ShardBase, events: ShardHandleEvents, tracer: Tracer | undefined): ShardHandle {
   let shard: Shard | undefined;
   return {
     begin: (epoch: number) => {
-      shard = new Shard({ ...base, offset: i, startEpochMs: epoch }, events, tracer);
+      shard = new Shard({ ...base, offset, startEpochMs: epoch }, events, tracer);
       shard.start();
     },
     stop: async () => shard?.stop(),
@@ -44,8 +44,8 @@ export function localShard(i: number, base: ShardBase, events: ShardHandleEvents
   };
 }
 
-/** Shard `i` in a worker thread (engine/worker.ts); `ready` resolves once the thread can start. */
-export function workerShard(i: number, base: ShardBase, events: ShardHandleEvents, tracing: boolean): { handle: ShardHandle; ready: Promise<void> } {
+/** The shard of arrivals `offset`, `offset + base.stride`, … in a worker thread (engine/worker.ts); `ready` resolves once the thread can start. */
+export function workerShard(offset: number, base: ShardBase, events: ShardHandleEvents, tracing: boolean): { handle: ShardHandle; ready: Promise<void> } {
   const fromSource = import.meta.url.endsWith('.ts');
   const file = new URL(fromSource ? './worker.ts' : './worker.js', import.meta.url);
   let inFlight = 0;
@@ -66,7 +66,7 @@ export function workerShard(i: number, base: ShardBase, events: ShardHandleEvent
     events.end();
     void worker?.terminate();
   };
-  const workerData = { ...base, offset: i, startEpochMs: 0, tracing };
+  const workerData = { ...base, offset, startEpochMs: 0, tracing };
   // Run from TypeScript sources (tests): a tiny bootstrap registers tsx in the thread first.
   const entry = fromSource
     ? new URL(`data:text/javascript,${encodeURIComponent(`const { register } = await import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}); register(); await import(${JSON.stringify(file.href)});`)}`)

@@ -1,6 +1,7 @@
 import type { FiringAlert, Lang, LinkedService, LinksConfig, Notification, RunStarted, RunSummary, Scenario, Section, ServiceStatus } from '../shared/api.js';
 import { serviceLink } from '../shared/links.js';
 import { api, ApiError, every, whenSignInNeeded } from './api.js';
+import { renderDistributed, startDistributed } from './distributed.js';
 import { DrillsPanel } from './drills/panel.js';
 import { fill, h } from './dom.js';
 import { formatAgo, formatTime, initialLang, lang, pick, rememberLang, setLang, t, type Key } from './i18n.js';
@@ -485,6 +486,7 @@ function renderAll(): void {
   renderServices();
   renderGuide();
   renderFooter();
+  renderDistributed();
 }
 
 // ---------- polling ----------
@@ -558,6 +560,7 @@ async function start(): Promise<void> {
   every(FIRING_EVERY_MS, refreshFiring);
   every(INBOX_EVERY_MS, refreshInbox);
   every(RUN_EVERY_MS, refreshRuns);
+  startDistributed(document.getElementById('distributed') as HTMLElement);
   every(15000, async () => {
     if (state.scenarios.kind !== 'ok') await refreshScenarios();
   });
