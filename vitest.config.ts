@@ -13,6 +13,7 @@ export default defineConfig({
       '@o11y/telemetry': src('./packages/telemetry/src/index.ts'),
       '@o11y/stack': src('./packages/stack/src/index.ts'),
       '@o11y/launcher': src('./packages/launcher/src/index.ts'),
+      '@o11y/load-generator/coordinator': src('./apps/load-generator/src/coordinator/index.ts'),
     },
   },
   test: {

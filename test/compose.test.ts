@@ -146,7 +146,9 @@ describe('docker-compose.yml and SERVICES', () => {
     // The control plane listens on 0.0.0.0 in compose: LAB_TOKEN is required, and the webhook token.
     for (const id of ['portal', 'load-generator']) expect(svc(id).environment?.LAB_TOKEN, id).toMatch(/^\$\{LAB_TOKEN:\?[^}]+\}$/);
     for (const id of ['portal', 'config']) expect(svc(id).environment?.ALERT_WEBHOOK_TOKEN, id).toMatch(/^\$\{ALERT_WEBHOOK_TOKEN:\?[^}]+\}$/);
-    for (const id of ['portal', 'load-generator']) expect(svc(id).environment?.TODO_API_ADMIN_TOKEN, id).toMatch(/^\$\{ADMIN_TOKEN:\?[^}]+\}$/);
+    // Only the portal switches faults (scenarios and drills): the load generator knows traffic, not faults.
+    expect(svc('portal').environment?.TODO_API_ADMIN_TOKEN).toMatch(/^\$\{ADMIN_TOKEN:\?[^}]+\}$/);
+    expect(svc('load-generator').environment).not.toHaveProperty('TODO_API_ADMIN_TOKEN');
   });
 });
 

@@ -1,9 +1,10 @@
 /**
  * End to end, all on 127.0.0.1: the todo API on a real PostgreSQL, the load generator and the
  * portal as real processes, Prometheus and Alertmanager started with the repo's rendered configs,
- * and a local fake of the Telegram Bot API. Light load (10 RPS) fires nothing; the high-db-load and
- * high-latency scenarios (run together to save time) make HighDBLoad and HighLatency reach Telegram
- * and the portal inbox within 3 minutes; then every dashboard query is checked against the data.
+ * and a local fake of the Telegram Bot API. Light load (10 RPS) fires nothing; the portal's
+ * high-db-load and high-latency scenarios (run together to save time; the portal switches the
+ * fault, the load generator only sends traffic) make HighDBLoad and HighLatency reach Telegram and
+ * the portal inbox within 3 minutes; then every dashboard query is checked against the data.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -55,7 +56,7 @@ async function json<T>(url: string, init?: RequestInit & { headers?: Record<stri
 }
 
 async function runScenario(id: string, body: Record<string, unknown>): Promise<string> {
-  const run = await json<{ id: string }>(`${loadgen}/api/scenarios/${id}/run`, {
+  const run = await json<{ id: string }>(`${portal}/api/scenarios/${id}/run`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
@@ -125,7 +126,7 @@ beforeAll(async () => {
   apps.push(
     await startApp(
       'load-generator',
-      { PORT: String(loadgenPort), HOST: '127.0.0.1', DATA_DIR: dataDir('load-generator'), TODO_API_URL: api, TODO_API_ADMIN_TOKEN: ADMIN_TOKEN, LAB_TOKEN },
+      { PORT: String(loadgenPort), HOST: '127.0.0.1', DATA_DIR: dataDir('load-generator'), TODO_API_URL: api, LAB_TOKEN },
       `${loadgen}/health/ready`,
     ),
   );
@@ -145,6 +146,7 @@ beforeAll(async () => {
         PROMETHEUS_INTERNAL_URL: promUrl,
         LAB_TOKEN,
         ALERT_WEBHOOK_TOKEN,
+        TODO_API_ADMIN_TOKEN: ADMIN_TOKEN,
       },
       `${portal}/health/ready`,
     ),

@@ -35,7 +35,7 @@ export interface EnvVar {
 }
 
 export interface Probe {
-  httpGet?: { path: string; port: number | string };
+  httpGet?: { path: string; port: number | string; httpHeaders?: { name: string; value: string }[] };
   tcpSocket?: { port: number | string };
   exec?: { command: string[] };
 }
@@ -225,10 +225,10 @@ export function expand(text: string, vars: Record<string, string>): string {
 
 /**
  * The environment a container starts with (values of ConfigMap and Secret references resolved
- * from the rendered objects, `$(VAR)` expanded; fieldRefs as `<fieldRef:path>`), and the name
- * of every variable it gets.
+ * from the rendered objects, `$(VAR)` expanded; fieldRefs from `fields` by path, e.g.
+ * `{'status.podIP': '10.244.1.7'}`, else as `<fieldRef:path>`), and the name of every variable it gets.
  */
-export function containerEnv(objects: K8sObject[], c: Container, namespace?: string): Record<string, string> {
+export function containerEnv(objects: K8sObject[], c: Container, namespace?: string, fields: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {};
   // Rendered references carry the generated names (with their hash): look them up as they are.
   const cm = (name: string) => get(objects, 'ConfigMap', name, namespace).data ?? {};
@@ -241,7 +241,7 @@ export function containerEnv(objects: K8sObject[], c: Container, namespace?: str
     if (v.value !== undefined) env[v.name] = expand(v.value, env);
     else if (v.valueFrom?.configMapKeyRef) env[v.name] = cm(v.valueFrom.configMapKeyRef.name)[v.valueFrom.configMapKeyRef.key] ?? '';
     else if (v.valueFrom?.secretKeyRef) env[v.name] = secret(v.valueFrom.secretKeyRef.name)[v.valueFrom.secretKeyRef.key] ?? '';
-    else if (v.valueFrom?.fieldRef) env[v.name] = `<fieldRef:${v.valueFrom.fieldRef.fieldPath}>`;
+    else if (v.valueFrom?.fieldRef) env[v.name] = fields[v.valueFrom.fieldRef.fieldPath] ?? `<fieldRef:${v.valueFrom.fieldRef.fieldPath}>`;
     else env[v.name] = '';
   }
   return env;

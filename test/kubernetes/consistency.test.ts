@@ -31,6 +31,7 @@ import {
   type RenderedLabs,
 } from '../helpers/kubernetes.ts';
 import { REPO_ROOT } from '../helpers/process.ts';
+import { parseDiscovery } from '../../apps/portal/src/distributed/discovery.ts';
 
 interface ComposeService {
   image?: string;
@@ -53,33 +54,53 @@ const NOT_IN_KUBERNETES: Record<string, string> = {
   'todo-api-cluster': 'the cluster overlay runs the todo API itself on the three-node cluster',
   'cockroach-init': 'the Job cockroachdb-init of the cluster overlay',
 };
+const POD_IDENTITY = {
+  POD_NAME: 'pod identity',
+  POD_NAMESPACE: 'pod identity',
+  POD_IP: 'pod identity: the pod answers to its own IP (ALLOWED_HOSTS)',
+  OTEL_RESOURCE_ATTRIBUTES: 'which replica a span came from',
+};
+const INGRESS_DOMAIN = 'the Ingress hosts <service>.<LAB_DOMAIN> are the app\'s names, and the sign-in cookie covers them (compose has host ports instead)';
 /** Variables only the manifests set, per container, and why. */
 const KUBERNETES_ONLY: Record<string, Record<string, string>> = {
-  'todo-api': { POD_NAME: 'pod identity', POD_NAMESPACE: 'pod identity', OTEL_RESOURCE_ATTRIBUTES: 'which replica a span came from' },
-  'load-generator': { POD_NAME: 'pod identity', POD_NAMESPACE: 'pod identity', OTEL_RESOURCE_ATTRIBUTES: 'which replica a span came from' },
-  portal: { POD_NAME: 'pod identity', POD_NAMESPACE: 'pod identity', OTEL_RESOURCE_ATTRIBUTES: 'which replica a span came from' },
+  'todo-api': { ...POD_IDENTITY, LAB_DOMAIN: INGRESS_DOMAIN },
+  'load-generator': { ...POD_IDENTITY, LAB_DOMAIN: INGRESS_DOMAIN },
+  portal: { ...POD_IDENTITY, LOADGEN_DISCOVERY: 'the coordinator of distributed runs finds the load generator\'s replicas through its headless Service (checked below)' },
   'prometheus/config': { SCRAPE_DNS_SD: 'replicas are scraped one by one through headless Services' },
   'alertmanager/config': {},
   grafana: {},
 };
 /**
- * The security variables of issue #12 (DESIGN.md, "Security model"), which docker-compose.yml
- * gets when #12 lands: until then the manifests are ahead. Once compose has one, the general
- * rules below check it like any other (a Secret reference of the same name).
+ * Variables both set, with a value of their own in Kubernetes, and why. The names each app then
+ * answers to are checked by behaviour in "the control plane's names" below.
  */
-const PENDING_ISSUE_12: Record<string, string[]> = {
-  portal: ['LAB_TOKEN', 'ADMIN_TOKEN', 'ALERT_WEBHOOK_TOKEN'],
-  'load-generator': ['LAB_TOKEN'],
-  'alertmanager/config': ['ALERT_WEBHOOK_TOKEN'],
-};
+const KUBERNETES_VALUE: Record<string, Record<string, string>> = Object.fromEntries(
+  ['todo-api', 'load-generator', 'portal'].map((id) => [
+    id,
+    {
+      ALLOWED_HOSTS:
+        'compose\'s are the extra names of .env (empty by default); a pod answers to its own IP (the kubelet\'s probes, the coordinator of distributed runs) and its Service\'s in-cluster DNS names',
+    },
+  ]),
+);
+const RENDERER_IGNORES = 'the renderer does not read it (compose passes every app\'s x-public-links block)';
 /** Compose variables the manifests leave out, per container, and why. */
 const COMPOSE_ONLY: Record<string, Record<string, string>> = {
   'prometheus/config': {
     TELEGRAM_BOT_TOKEN: 'the Prometheus pod does not need the Telegram token (only Alertmanager\'s renders it)',
     TELEGRAM_CHAT_ID: 'as above',
     TELEGRAM_API_URL: 'as above',
+    ALERT_WEBHOOK_TOKEN: 'as above: only Alertmanager\'s configuration holds the webhook token',
+    ALLOWED_HOSTS: RENDERER_IGNORES,
   },
+  'alertmanager/config': { ALLOWED_HOSTS: RENDERER_IGNORES },
 };
+/**
+ * Compose's config job runs as root with `--owner 65534:65534` to hand the 0600 files of an existing
+ * volume to nobody; the init containers run as nobody and create the files in a fresh emptyDir, so
+ * those files are nobody's already. The test checks that their user is the owner compose asks for.
+ */
+const CONFIG_JOB_OWNER_FLAG = '--owner';
 // ----------------------------------------------------------------------------- helpers
 const portEnvs = new Set(SERVICES.map((s) => s.portEnv));
 const containerPort = (s: ServiceInfo) => s.containerPort ?? s.port;
@@ -145,7 +166,9 @@ function envMismatches(key: string, composeEnv: Record<string, string>): string[
     }
     expectedNames.add(name);
     const ref = refs.get(name);
-    if ('secret' in want) {
+    if (KUBERNETES_VALUE[key]?.[name]) {
+      if (!ref) problems.push(`${key}: ${name} is not set in Kubernetes`);
+    } else if ('secret' in want) {
       const s = ref?.valueFrom?.secretKeyRef;
       if (!s || !s.name.startsWith('lab-secrets-') || s.key !== want.secret) problems.push(`${key}: ${name} should come from key ${want.secret} of the lab-secrets Secret`);
     } else if ('setting' in want) {
@@ -155,12 +178,6 @@ function envMismatches(key: string, composeEnv: Record<string, string>): string[
     } else if (resolved[name] !== want.value) {
       problems.push(`${key}: ${name} is ${JSON.stringify(resolved[name])} in Kubernetes, ${JSON.stringify(want.value)} in compose`);
     }
-  }
-  for (const name of PENDING_ISSUE_12[key] ?? []) {
-    if (expectedNames.has(name)) continue;
-    expectedNames.add(name);
-    const s = refs.get(name)?.valueFrom?.secretKeyRef;
-    if (!s || s.key !== name || s.optional) problems.push(`${key}: ${name} (issue #12) should come from key ${name} of the lab-secrets Secret`);
   }
   // Every other variable is a documented Kubernetes-only one, a lab setting, or a $(…) helper.
   const expansions = new Set([...(c.env ?? []).map((e) => e.value ?? ''), ...(c.args ?? []), ...(c.command ?? [])].flatMap((t) => [...t.matchAll(/\$\(([A-Z0-9_]+)\)/g)].map((m) => m[1] as string)));
@@ -205,9 +222,25 @@ describe('names and ports: compose, SERVICES and the manifests', () => {
       const twin = k8sServices.find((s) => JSON.stringify(get(objects, 'Service', s.id).spec.selector) === JSON.stringify(svc.spec.selector));
       expect(twin, `${svc.metadata.name} selects the pods of a SERVICES Service`).toBeDefined();
     }
-    // The hook for phase B: the coordinator finds the load generator's ready replicas here.
-    const lg = get(objects, 'Service', 'load-generator-headless');
-    expect(lg.spec.publishNotReadyAddresses).toBe(false);
+  });
+
+  it('the portal finds the load generator\'s ready replicas through its headless Service (LOADGEN_DISCOVERY)', () => {
+    const problems: string[] = [];
+    const env = containerEnv(objects, container(objects, 'portal').container, 'o11y-lab');
+    const entries = parseDiscovery(env.LOADGEN_DISCOVERY ?? '', problems);
+    expect(problems).toEqual([]);
+    expect(entries).toHaveLength(1);
+    const [{ host, port }] = entries as [{ host: string; port: number }];
+    const headless = get(objects, 'Service', host);
+    // A short name: the system resolver applies the pod's search domains, so each lab's portal finds its own namespace's.
+    expect(host).not.toContain('.');
+    expect(headless.spec.clusterIP).toBe('None');
+    // Ready pods only: one that cannot take a share is not given one.
+    expect(headless.spec.publishNotReadyAddresses).toBe(false);
+    expect(headless.spec.selector).toEqual(get(objects, 'Service', 'load-generator').spec.selector);
+    // The coordinator addresses each pod at its IP on this port: the container's.
+    expect(port).toBe(containerPort(serviceById('load-generator')));
+    expect((container(objects, 'load-generator').container.ports ?? []).map((p) => p.containerPort)).toContain(port);
     expect(get(objects, 'Deployment', 'load-generator').spec.replicas).toBeGreaterThanOrEqual(1);
   });
 
@@ -248,7 +281,15 @@ describe('environment variables: compose, the manifests and the launcher', () =>
 
   it.each(['prometheus/config', 'alertmanager/config'])('%s: the init container is compose\'s config job (command and environment)', (key) => {
     const config = compose.services.config as ComposeService;
-    expect(k8sContainer(key).container.command).toEqual(config.command);
+    const command = config.command ?? [];
+    const owner = command.indexOf(CONFIG_JOB_OWNER_FLAG);
+    expect(owner, 'compose hands the files to an owner').toBeGreaterThan(0);
+    expect(k8sContainer(key).container.command).toEqual([...command.slice(0, owner), ...command.slice(owner + 2)]);
+    // Without --owner, the files belong to whoever writes them: the init container runs as that owner.
+    const [uid, gid] = (command[owner + 1] as string).split(':').map(Number);
+    const { pod, container: c } = k8sContainer(key);
+    expect(c.securityContext?.runAsUser ?? pod.spec.securityContext?.runAsUser).toBe(uid);
+    expect(c.securityContext?.runAsGroup ?? pod.spec.securityContext?.runAsGroup).toBe(gid);
     expect(envMismatches(key, config.environment ?? {})).toEqual([]);
   });
 
@@ -306,7 +347,8 @@ describe('images', () => {
     const uid = (user: string) => (user === 'node' ? 1000 : Number(user.split(':')[0]));
     const check = (target: string, pod: PodTemplate, c: Container) => expect(c.securityContext?.runAsUser ?? pod.spec.securityContext?.runAsUser, target).toBe(uid(userOf(target)));
     for (const id of EMBEDDED_APPS) check(id, container(objects, id).pod, container(objects, id).container);
-    for (const key of ['prometheus/config', 'alertmanager/config']) check('config', k8sContainer(key).pod, k8sContainer(key).container);
+    // The config renderer runs as the owner of its files instead (see CONFIG_JOB_OWNER_FLAG and the test above).
+    for (const key of ['prometheus/config', 'alertmanager/config']) expect(k8sContainer(key).pod.spec.securityContext?.runAsNonRoot, key).toBe(true);
   });
 
   it('third-party images are compose\'s, to the tag', () => {

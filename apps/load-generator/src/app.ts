@@ -49,7 +49,6 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
         { name: 'runs', description: 'Start, watch, stop and report runs' },
         { name: 'profiles', description: 'Load profiles' },
         { name: 'presets', description: 'Built-in traffic mixes' },
-        { name: 'scenarios', description: 'One-click scenarios that trigger the platform alerts' },
       ],
     },
   });

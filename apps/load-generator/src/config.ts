@@ -52,7 +52,6 @@ export const ConfigSchema = Type.Object({
   MAX_DURATION: Type.String({ default: '1h' }),
   MAX_ACTIVE_RUNS: Type.Integer({ minimum: 1, default: 4 }),
   TODO_API_URL: Type.String({ default: 'http://127.0.0.1:4000' }),
-  TODO_API_ADMIN_TOKEN: Type.Optional(Type.String()),
   TRACE_SAMPLE_RATIO: Type.Number({ minimum: 0, maximum: 1, default: 0.1 }),
   /** PUBLIC_BASE_URL and ALLOWED_HOSTS: the names the API answers to (Host/Origin checks). */
   ...AccessEnv,
@@ -71,7 +70,6 @@ export interface Config {
   maxDuration: number;
   maxActiveRuns: number;
   todoApiUrl: string;
-  todoApiAdminToken: string | undefined;
   traceSampleRatio: number;
   /** Host/Origin names and LAB_TOKEN of the API. */
   access: AccessConfig;
@@ -101,7 +99,6 @@ function toConfig(raw: RawConfig, env: Record<string, string | undefined>): Conf
     maxDuration: maxDuration as number,
     maxActiveRuns: raw.MAX_ACTIVE_RUNS,
     todoApiUrl,
-    todoApiAdminToken: raw.TODO_API_ADMIN_TOKEN || undefined,
     traceSampleRatio: raw.TRACE_SAMPLE_RATIO,
     access,
   };

@@ -1,7 +1,7 @@
+import { DEMO_USER } from '@o11y/platform';
 import type { PresetInfo, RunRequest } from './contract/schemas.js';
 import type { Config } from './config.js';
 import { InputError } from './errors.js';
-import { DEMO_USER } from './scenarios.js';
 
 /** The id of the built-in journey mix: the background traffic of incident drills. */
 export const TODO_JOURNEY = 'todo-journey';

@@ -311,12 +311,17 @@ describe('load generator page', () => {
     await page.close();
   });
 
-  it('lists the scenarios with the alert each should trigger', async () => {
+  it('lists the traffic presets (no alert scenarios: those are the portal\'s) and starts one with a click', async () => {
     const page = await openPage();
-    await page.locator('.scenario').first().waitFor();
-    const text = await page.locator('#scenario-list').innerText();
-    expect(text).toMatch(/HighLatency/);
-    expect(text).toMatch(/HighDBLoad/);
+    const card = page.locator('#preset-list [data-preset="todo-journey"]');
+    await card.waitFor();
+    expect(await page.locator('#presets h2').textContent()).toBe('Traffic presets');
+    expect(await card.locator('h3').textContent()).toBe('Todo user journey');
+    expect(await page.locator('body').innerText()).not.toMatch(/HighLatency|HighDBLoad|Scenario/);
+    await card.locator('button').click();
+    await page.locator('#run-panel .run[data-run-id]').waitFor({ timeout: 10_000 });
+    expect(await page.locator('#run-target').textContent()).toMatch(/list.*create.*finish.*delete/s);
+    await page.locator('#stop').click();
     await page.close();
   });
 });

@@ -12,6 +12,7 @@ import {
   type Mode,
   type ServiceInfo,
 } from '@o11y/platform';
+import { parseDiscovery, type DiscoveryEntry } from './distributed/discovery.js';
 
 /** The portal's environment. Per-service variables (URL, port, internal URL) are read by `servicesConfig`. */
 export const ConfigSchema = Type.Object({
@@ -30,11 +31,22 @@ export const ConfigSchema = Type.Object({
    * (scenarios and drills move here from the load generator); the launcher and compose pass it.
    */
   TODO_API_ADMIN_TOKEN: Type.Optional(Type.String()),
+  /**
+   * Requests per second of a drill's background traffic (the load generator's todo-journey mix):
+   * moderate, so every route has healthy traffic to compare against; the database faults are sized from it.
+   */
+  DRILL_RATE: Type.Number({ exclusiveMinimum: 0, maximum: 1000, default: 10 }),
   /** How often each service's health is probed, and the timeout of one probe, in milliseconds. */
   HEALTH_INTERVAL_MS: Type.Integer({ minimum: 200, maximum: 60_000, default: 3000 }),
   HEALTH_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 30_000, default: 2000 }),
   /** How many notifications the inbox keeps. */
   INBOX_LIMIT: Type.Integer({ minimum: 1, maximum: 10_000, default: 200 }),
+  /**
+   * Where distributed runs find their load generators: comma-separated `host:port`, each host
+   * resolved (all its addresses) when a run starts, e.g. Kubernetes' headless Service
+   * `load-generator-headless:8081`. Unset: the one load generator the portal links to.
+   */
+  LOADGEN_DISCOVERY: Type.Optional(Type.String()),
 });
 
 export type BaseConfig = Static<typeof ConfigSchema>;
@@ -53,6 +65,8 @@ export interface ServiceTarget {
 
 export interface PortalConfig extends BaseConfig {
   services: ServiceTarget[];
+  /** LOADGEN_DISCOVERY, parsed; empty = the load generator's internal URL. */
+  loadgenDiscovery: DiscoveryEntry[];
   /** Host/Origin names and LAB_TOKEN of the control plane. */
   access: AccessConfig;
 }
@@ -124,8 +138,9 @@ export function readConfig(env: Record<string, string | undefined> = process.env
   const services = servicesConfig(base, env, problems);
   if (base.PUBLIC_BASE_URL) parseUrl('PUBLIC_BASE_URL', base.PUBLIC_BASE_URL, problems);
   const access = readAccessConfig(env, { listenHost: base.HOST, labToken: true }, problems);
+  const loadgenDiscovery = parseDiscovery(base.LOADGEN_DISCOVERY ?? '', problems);
   if (problems.length > 0) throw new ConfigError(problems);
-  return { ...base, services, access };
+  return { ...base, services, access, loadgenDiscovery };
 }
 
 /**

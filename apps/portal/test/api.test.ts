@@ -250,51 +250,6 @@ describe('configuration', () => {
   });
 });
 
-describe('scenario proxy', () => {
-  it('passes the load generator’s scenarios, run start and run summary through', async () => {
-    const seen: string[] = [];
-    const lg = await fakeServer((req, res, body) => {
-      seen.push(`${req.method} ${req.url} ${body}`);
-      if (req.url === '/api/scenarios') return json(res, 200, [{ id: 'high-latency', title: { en: 'HL', ru: 'HL' }, description: { en: '', ru: '' }, alert: 'HighLatency', expected_after_s: 60, run: {} }]);
-      if (req.url === '/api/scenarios/high-latency/run') return json(res, 201, { id: 'r1', scenario: 'high-latency', alert: 'HighLatency' });
-      if (req.url === '/api/runs/r1') return json(res, 200, { state: 'running', elapsed: 5, duration: 120 });
-      return json(res, 404, { error: 'no such thing' });
-    });
-    fakes.push(lg);
-    const a = await app({ LOADGEN_INTERNAL_URL: lg.url });
-    expect((await a.inject('/api/scenarios')).json()[0]).toMatchObject({ id: 'high-latency', alert: 'HighLatency' });
-    const run = await a.inject({ method: 'POST', url: '/api/scenarios/high-latency/run', payload: { fault: true } });
-    expect(run.statusCode).toBe(201);
-    expect(run.json()).toEqual({ id: 'r1', scenario: 'high-latency', alert: 'HighLatency' });
-    expect((await a.inject('/api/runs/r1')).json()).toMatchObject({ state: 'running' });
-    expect((await a.inject('/api/runs/r2')).statusCode).toBe(404);
-    expect(seen).toContain('POST /api/scenarios/high-latency/run {"fault":true}');
-    expect((await a.inject({ method: 'POST', url: '/api/scenarios/..%2Fx/run', payload: {} })).statusCode).toBe(400);
-  });
-
-  it('sends LAB_TOKEN to the load generator, whose API needs it', async () => {
-    const auth: Array<string | undefined> = [];
-    const lg = await fakeServer((req, res) => {
-      if (req.url === '/api/scenarios') auth.push(req.headers.authorization);
-      json(res, 200, []);
-    });
-    fakes.push(lg);
-    const a = await app({ LOADGEN_INTERNAL_URL: lg.url, LAB_TOKEN: 'lab-token-for-the-portal-test' });
-    expect((await a.inject({ url: '/api/scenarios', headers: { authorization: 'Bearer lab-token-for-the-portal-test' } })).statusCode).toBe(200);
-    expect(auth).toEqual(['Bearer lab-token-for-the-portal-test']);
-  });
-
-  it('answers 502 with a clear message when the load generator is unreachable', async () => {
-    const gone = await fakeServer(() => undefined);
-    const url = gone.url;
-    await gone.close();
-    const a = await app({ LOADGEN_INTERNAL_URL: url });
-    const res = await a.inject('/api/scenarios');
-    expect(res.statusCode).toBe(502);
-    expect(res.json().error).toContain('load generator');
-  });
-});
-
 describe('GET /metrics', () => {
   it('counts a known sequence exactly, by value, on the real endpoint, and passes promtool check metrics', async () => {
     const up = await fakeServer((_req, res) => json(res, 200, { status: 'ready' }));

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { internalUrlEnv, SERVICES } from '@o11y/platform';
 import { createLogger, createRegistry } from '@o11y/telemetry';
-import { buildApp } from '../src/app.js';
+import { buildApp, type PortalDeps } from '../src/app.js';
 import { readConfig } from '../src/config.js';
 
 /** Every service's internal URL set to "none" (not polled), so a test probes only what it names. */
@@ -18,9 +18,9 @@ export function tempDir(prefix = 'portal-test-'): { dir: string; remove(): void 
 }
 
 /** A portal built in-process with its own registry and a quiet logger. */
-export async function portal(env: Record<string, string>) {
+export async function portal(env: Record<string, string>, deps: Pick<PortalDeps, 'clock' | 'scenarioPollMs'> = {}) {
   const config = readConfig({ HEALTH_INTERVAL_MS: '300', HEALTH_TIMEOUT_MS: '1000', ...nothingPolled(), ...env });
-  const app = await buildApp(config, { registry: createRegistry({ defaultMetrics: false }), logger: createLogger({ name: 'portal', level: 'silent' }) });
+  const app = await buildApp(config, { registry: createRegistry({ defaultMetrics: false }), logger: createLogger({ name: 'portal', level: 'silent' }), ...deps });
   await app.ready();
   return app;
 }

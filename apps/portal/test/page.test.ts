@@ -26,39 +26,12 @@ const started: Spawned[] = [];
 
 const healthy = (_req: IncomingMessage, res: ServerResponse) => json(res, 200, { status: 'ready' });
 
-/** A load generator answering the scenarios contract, with a run that advances on every poll. */
+/** A load generator answering what a scenario asks of it: a run started, and a summary that advances on every poll. */
 function fakeLoadgen(): Promise<Fake> {
   let polls = 0;
   return fakeServer((req, res) => {
     if (req.url === '/health/ready') return json(res, 200, { status: 'ready' });
-    if (req.url === '/api/scenarios')
-      return json(res, 200, [
-        {
-          id: 'high-latency',
-          title: { en: 'Slow task list', ru: 'Медленный список задач' },
-          description: { en: 'GET /api/tasks at 100 RPS for 120 s with a latency fault', ru: 'GET /api/tasks, 100 запр./с, 120 с, с задержкой' },
-          alert: 'HighLatency',
-          expected_after_s: 75,
-          run: { method: 'GET', path: '/api/tasks', rate: 100, duration: '120s' },
-        },
-        {
-          id: 'high-db-load',
-          title: { en: 'Busy database', ru: 'Нагруженная база' },
-          description: { en: 'POST /api/tasks at 100 RPS for 120 s', ru: 'POST /api/tasks, 100 запр./с, 120 с' },
-          alert: 'HighDBLoad',
-          expected_after_s: 60,
-          run: { method: 'POST', path: '/api/tasks', rate: 100, duration: '120s' },
-        },
-        {
-          id: 'smoke',
-          title: { en: 'Smoke test', ru: 'Проверка связи' },
-          description: { en: 'GET /api/ping at 10 RPS for 30 s', ru: 'GET /api/ping, 10 запр./с, 30 с' },
-          alert: null,
-          expected_after_s: null,
-          run: { method: 'GET', path: '/api/ping', rate: 10, duration: 30 },
-        },
-      ]);
-    if (req.method === 'POST' && req.url === '/api/scenarios/high-latency/run') return json(res, 201, { id: 'run-42', scenario: 'high-latency', alert: 'HighLatency' });
+    if (req.method === 'POST' && req.url === '/api/runs') return json(res, 201, { id: 'run-42' });
     if (req.url === '/api/runs/run-42') {
       polls += 1;
       const elapsed = Math.min(120, polls * 6);
@@ -95,6 +68,8 @@ async function startPortal(extra: Record<string, string> = {}, atPort?: number):
       LOADGEN_INTERNAL_URL: loadgen.url,
       ALERTMANAGER_INTERNAL_URL: alertmanager.url,
       PROMETHEUS_INTERNAL_URL: 'none',
+      // The scenarios switch the todo API's fault themselves (the fake todo API accepts it).
+      TODO_API_ADMIN_TOKEN: 'page-test-admin-token',
       ...extra,
     },
     `http://127.0.0.1:${p}/health/ready`,
@@ -149,9 +124,14 @@ afterAll(async () => {
 });
 
 describe('the portal page', () => {
-  it('renders every section: scenarios, firing alerts, inbox, the four service sections and the guide', async () => {
+  it('renders every section: drills, scenarios, firing alerts, inbox, the four service sections and the guide', async () => {
     const page = await open(`${base}/`);
-    for (const id of ['scenarios', 'firing', 'inbox', 'section-main', 'section-metrics', 'section-monitoring', 'section-admin', 'guide']) {
+    await page.locator('#drills [data-drill="cpu-hog"] button[data-action="start"]').waitFor();
+    expect(await page.locator('#drills [data-drill]').count()).toBe(9);
+    expect(await page.locator('#drills [data-drill="random"] button').textContent()).toBe('Surprise me');
+    expect(await page.locator('#drills [data-drill="pool-exhaustion"] .badge').textContent()).toBe('hard');
+    expect(await page.locator('#drills [data-state="empty"]').textContent()).toBe('No drills finished yet.');
+    for (const id of ['drills', 'scenarios', 'firing', 'inbox', 'section-main', 'section-metrics', 'section-monitoring', 'section-admin', 'guide']) {
       await expect(page.locator(`#${id} h2`).isVisible(), id).resolves.toBe(true);
     }
     for (const s of SERVICES) {

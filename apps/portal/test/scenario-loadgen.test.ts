@@ -7,8 +7,9 @@ import { REPO_ROOT, startApp, type Spawned } from '../../../test/helpers/process
 import { fakeServer, json, nothingPolled, tempDir, type Fake } from './helpers.js';
 
 // A scenario card driving the real load generator (apps/load-generator/dist, `npx tsc -b apps/load-generator`)
-// through the real portal process. The todo API is a small local server answering what the
-// scenario calls: login, the fault switch and GET /api/tasks.
+// through the real portal process, which switches the fault itself (TODO_API_ADMIN_TOKEN) and
+// starts a plain run. The todo API is a small local server answering what the scenario calls:
+// login, the fault switch and GET /api/tasks.
 const tmp = tempDir('portal-scenario-');
 const processes: Spawned[] = [];
 const calls: string[] = [];
@@ -22,7 +23,7 @@ beforeAll(async () => {
     if (!existsSync(join(REPO_ROOT, 'apps', app, 'dist', 'main.js'))) throw new Error(`apps/${app}/dist/main.js is missing: run \`npx tsc -b apps/${app}\``);
   }
   todo = await fakeServer((req, res) => {
-    calls.push(`${req.method} ${req.url?.split('?')[0]}`);
+    calls.push(`${req.method} ${req.url?.split('?')[0]}${req.url === '/api/faults' ? ` ${req.headers.authorization}` : ''}`);
     if (req.url === '/api/login') return json(res, 200, { token: 'test-token' });
     if (req.url === '/api/faults') return json(res, 200, {});
     if (req.url?.startsWith('/api/tasks')) return json(res, 200, []);
@@ -50,6 +51,7 @@ beforeAll(async () => {
         LOADGEN_PORT: String(loadgenPort),
         LOADGEN_INTERNAL_URL: `http://127.0.0.1:${loadgenPort}`,
         TODO_API_INTERNAL_URL: todo.url,
+        TODO_API_ADMIN_TOKEN: 'scenario-test-admin-token',
       },
       `http://127.0.0.1:${portalPort}/health/ready`,
     ),
@@ -93,7 +95,8 @@ describe('scenario cards with the real load generator', () => {
     expect(await card.locator('[data-role="expectation"]').textContent()).toContain('HighLatency expected at about');
     expect(await button.isDisabled()).toBe(true);
     expect(await card.locator('a[data-link="load-generator:run"]').getAttribute('href')).toBe(`http://127.0.0.1:${loadgenPort}/#/runs/${runId}`);
-    expect(calls).toContain('PUT /api/faults');
+    // The portal put the fault, with the admin token; the load generator only sent traffic.
+    expect(calls).toContain('PUT /api/faults Bearer scenario-test-admin-token');
     expect(calls).toContain('POST /api/login');
     expect(calls).toContain('GET /api/tasks');
     await card.screenshot({ path: screenshotPath('portal-scenario-loadgen') });

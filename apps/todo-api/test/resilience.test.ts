@@ -18,9 +18,15 @@ function outageProxy(listenPort: number, target: URL) {
     async up() {
       server = createServer((client) => {
         const upstream = connect(Number(target.port || 5432), target.hostname);
-        for (const s of [client, upstream]) {
+        // A pair lives and dies together, as one TCP connection would: when the server side is
+        // gone (pg_terminate_backend, a reset), the client side is closed too. (pipe() ends the
+        // other side on a clean end only; after an error the client would wait for ever.)
+        for (const [s, other] of [[client, upstream], [upstream, client]] as const) {
           sockets.add(s);
-          s.on('close', () => sockets.delete(s));
+          s.on('close', () => {
+            sockets.delete(s);
+            other.destroy();
+          });
           s.on('error', () => undefined);
         }
         client.pipe(upstream).pipe(client);

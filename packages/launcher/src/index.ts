@@ -1,6 +1,6 @@
 export { DEFAULT_READY_TIMEOUT_MS, parseArgs, USAGE, type CliOptions, type ParseResult } from './cli.js';
 export { DATA_DIR_ENV, resetData, resolveDataRoot, unsafeToWipe, type ResetIo, type ResetOutcome } from './data-dir.js';
-export { DEMO_USER, labTokenProblem, PARENT_WATCH, runLauncher, type LauncherIo } from './launcher.js';
+export { labTokenProblem, PARENT_WATCH, runLauncher, type LauncherIo } from './launcher.js';
 export {
   formatLogLine,
   formatLogfmtLine,

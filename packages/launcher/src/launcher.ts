@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { relative } from 'node:path';
-import { isLoopbackHost, MIN_LAB_TOKEN_LENGTH, REPO_ROOT, serviceById } from '@o11y/platform';
+import { DEMO_USER, isLoopbackHost, MIN_LAB_TOKEN_LENGTH, REPO_ROOT, serviceById } from '@o11y/platform';
 import { StackConfigError } from '@o11y/stack';
 import type { CliOptions } from './cli.js';
 import { resetData, resolveDataRoot } from './data-dir.js';
@@ -11,8 +11,6 @@ import { busyPorts, resolvePorts } from './ports.js';
 import { pickUiUrl, renderTable, waitAllReady, type TableRow } from './ready.js';
 import { findStackBinaries, missingBinariesMessage, planStack, type StackBinaries } from './stack.js';
 import { Supervisor, type SupervisorEventKind } from './supervisor.js';
-
-export const DEMO_USER = { email: 'user@example.com', password: 'verysecret' };
 
 export interface LauncherIo {
   stdout: NodeJS.WritableStream;

@@ -134,9 +134,9 @@ export function appEnv(id: AppId, ctx: PlanContext): Record<string, string | und
     env.JWT_SECRET = ctx.env.JWT_SECRET || ctx.secrets.jwtSecret;
     env.ADMIN_TOKEN = tokens.adminToken;
   }
-  // Whatever switches faults for scenarios holds the admin token as TODO_API_ADMIN_TOKEN: the load
-  // generator today, the portal once scenarios and drills move there.
-  if (id === 'load-generator' || id === 'portal') env.TODO_API_ADMIN_TOKEN = ctx.env.TODO_API_ADMIN_TOKEN || tokens.adminToken;
+  // The portal switches faults (scenarios and drills) and is the one client holding the todo API's
+  // admin token; the load generator knows traffic, not faults.
+  if (id === 'portal') env.TODO_API_ADMIN_TOKEN = ctx.env.TODO_API_ADMIN_TOKEN || tokens.adminToken;
   if (id === 'load-generator') {
     env.TODO_API_URL = todoApi;
   }

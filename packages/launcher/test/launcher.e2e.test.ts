@@ -164,8 +164,9 @@ describe.skipIf(!built)('launcher end to end', () => {
     const cookie = (signIn.headers.get('set-cookie') ?? '').split(';')[0] as string;
     expect((await fetch(`${portal}/api/alerts/inbox`, { headers: { cookie } })).status).toBe(200);
     expect((await fetch(`http://127.0.0.1:${env.LOADGEN_PORT}/api/runs`, { headers: { cookie } })).status).toBe(200);
-    // The portal reaches the load generator's scenarios with the token it holds.
-    expect((await fetch(`${portal}/api/scenarios`, { headers: { cookie } })).status).toBe(200);
+    // The portal reaches the load generator with the token it holds: the load generator's own 404
+    // for an unknown run comes through (without the token it would be a 401, and the portal a 502).
+    expect((await fetch(`${portal}/api/runs/no-such-run`, { headers: { cookie } })).status).toBe(404);
 
     // The webhook: the generated ALERT_WEBHOOK_TOKEN, the one rendered for Alertmanager.
     const webhook = (headers: Record<string, string>) =>

@@ -2,6 +2,7 @@ export { ConfigError, loadConfig, runMain } from './config.js';
 export { formatDuration, parseDuration } from './duration.js';
 export { registerHealth, type ReadinessCheck } from './health.js';
 export { fieldOf, registerJsonErrors, type ErrorBody } from './http-errors.js';
+export { DEMO_USER } from './demo-user.js';
 export { defaultDataDir, REPO_ROOT } from './paths.js';
 export { randomAt, randomSeed, seededRandom, streamSeed } from './random.js';
 export { pickUiPath } from './ui-path.js';
@@ -9,8 +10,10 @@ export { internalUrlEnv, SERVICES, serviceById, type Mode, type Section, type Se
 export { DEFAULT_SERVER_LIMITS, serverOptions, type ServerLimits } from './server-limits.js';
 export {
   AccessEnv,
+  cookieDomainOf,
   EXTRA_COMPOSE_NAMES,
   isLoopbackHost,
+  labDomain,
   LabTokenEnv,
   MIN_LAB_TOKEN_LENGTH,
   platformHosts,

@@ -50,6 +50,12 @@ describe('host entries', () => {
     expect(hosts.allows('evil.example', 80)).toBe(false);
   });
 
+  it('LAB_DOMAIN: the domain and <service id>.<LAB_DOMAIN> for every service, nothing beneath them', () => {
+    const hosts = platformHosts({ LAB_DOMAIN: 'Alice.Class.Example.com.' });
+    for (const h of ['alice.class.example.com', 'load-generator.alice.class.example.com', 'grafana.alice.class.example.com', 'todo-api.alice.class.example.com']) expect(hosts.allows(h, 80), h).toBe(true);
+    for (const h of ['bob.class.example.com', 'evil.alice.class.example.com', 'load-generator.bob.class.example.com', 'class.example.com']) expect(hosts.allows(h, 80), h).toBe(false);
+  });
+
   it('loopback listen addresses', () => {
     for (const h of ['127.0.0.1', '127.1.2.3', '::1', '[::1]', 'localhost']) expect(isLoopbackHost(h), h).toBe(true);
     for (const h of ['0.0.0.0', '::', '192.168.1.5', 'lab.example']) expect(isLoopbackHost(h), h).toBe(false);
@@ -76,6 +82,15 @@ describe('readAccessConfig', () => {
     }
     expect(() => read({ ALLOWED_HOSTS: 'ok, not a host' })).toThrow(/ALLOWED_HOSTS: "not a host"/);
     expect(read({ PUBLIC_BASE_URL: 'https://lab.example' }).secureCookie).toBe(true);
+  });
+
+  it('LAB_DOMAIN gives the cookie a Domain when it has two labels or more; a bad one is refused by name', () => {
+    expect(read({ LAB_DOMAIN: 'lab.localhost' }).cookieDomain).toBe('lab.localhost');
+    expect(read({ LAB_DOMAIN: 'Alice.Class.Example.com' }).cookieDomain).toBe('alice.class.example.com');
+    // A single label is a top-level domain to browsers: the cookie stays host-only.
+    expect(read({ LAB_DOMAIN: 'localhost' }).cookieDomain).toBeUndefined();
+    expect(read({}).cookieDomain).toBeUndefined();
+    for (const bad of ['http://lab.example', 'lab.example:80', '10.0.0.5', 'not a domain', '*']) expect(() => read({ LAB_DOMAIN: bad }), bad).toThrow(/LAB_DOMAIN: .* is not a DNS name/);
   });
 });
 
@@ -143,6 +158,24 @@ describe('the control-plane guard on a Fastify app', () => {
     expect((await app.inject({ url: '/api/thing' })).statusCode).toBe(200);
     expect((await app.inject({ url: '/login?token=x' })).statusCode).toBe(303);
     expect((await app.inject({ method: 'POST', url: '/api/thing', headers: { origin: 'null' } })).statusCode).toBe(403);
+  });
+
+  it('with LAB_DOMAIN the cookie covers the domain; signing out clears it and a host-only one', async () => {
+    await build({ LAB_TOKEN: TOKEN, LAB_DOMAIN: 'lab.example' });
+    const res = await app.inject({ url: `/login?token=${TOKEN}`, headers: { host: 'load-generator.lab.example' } });
+    expect(res.headers['set-cookie']).toBe(`${LAB_SESSION_COOKIE}=${labSessionValue(TOKEN)}; Path=/; Domain=lab.example; Max-Age=2592000; HttpOnly; SameSite=Strict`);
+    const out = await app.inject({ method: 'POST', url: '/logout', headers: { host: 'lab.example' } });
+    expect(out.headers['set-cookie']).toEqual([
+      `${LAB_SESSION_COOKIE}=; Path=/; Domain=lab.example; Max-Age=0; HttpOnly; SameSite=Strict`,
+      `${LAB_SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict`,
+    ]);
+    // Reached by another of its names (a port-forward to localhost), the cookie stays on that host: a browser would refuse the Domain.
+    const forwarded = await app.inject({ url: `/login?token=${TOKEN}`, headers: { host: 'localhost:8000' } });
+    expect(forwarded.headers['set-cookie']).toBe(`${LAB_SESSION_COOKIE}=${labSessionValue(TOKEN)}; Path=/; Max-Age=2592000; HttpOnly; SameSite=Strict`);
+    expect((await app.inject({ method: 'POST', url: '/logout', headers: { host: 'localhost:8000' } })).headers['set-cookie']).toBe(`${LAB_SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict`);
+    // The Ingress hosts are the lab's names; others are not.
+    expect((await app.inject({ url: '/api/thing', headers: { host: 'grafana.lab.example', authorization: `Bearer ${TOKEN}` } })).statusCode).toBe(200);
+    expect((await app.inject({ url: '/api/thing', headers: { host: 'lab.example.evil.test', authorization: `Bearer ${TOKEN}` } })).statusCode).toBe(403);
   });
 
   it('a Secure cookie when PUBLIC_BASE_URL is https', async () => {

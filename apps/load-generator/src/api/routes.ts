@@ -3,7 +3,7 @@ import { randomSeed } from '@o11y/platform';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Config } from '../config.js';
 import { InputError } from '../errors.js';
-import type { RunManager } from '../engine/manager.js';
+import { KEEP_WINDOWS_RUNS, type RunManager } from '../engine/manager.js';
 import { parseDuration } from '../contract/durations.js';
 import {
   ErrorSchema,
@@ -13,17 +13,14 @@ import {
   PreviewSchema,
   ProfileSchema,
   RunBodySchema,
-  ScenarioRunBodySchema,
-  ScenarioSchema,
-  ScenarioStartedSchema,
   SeriesSchema,
   StartedSchema,
   SummarySchema,
-  type RunRequest,
+  WindowsPageSchema,
+  WindowsQuerySchema,
 } from '../contract/schemas.js';
 import { presets, resolvePreset } from '../presets.js';
 import { PROFILES, buildProfile, sampleCurve } from '../profiles/registry.js';
-import { scenarios, setFault } from '../scenarios.js';
 import { seriesCsv } from './report.js';
 import { streamRunEvents } from './sse.js';
 
@@ -33,6 +30,9 @@ export interface RoutesOptions {
 }
 
 const notFound = (id: string) => ({ error: `no run with id ${id}` });
+const windowsGone = (id: string) => ({
+  error: `the windows of run ${id} are no longer kept: they stay in memory for the active runs and the newest ${KEEP_WINDOWS_RUNS} finished ones (its summary and series are still there)`,
+});
 
 /** The REST API of the load generator; its TypeBox schemas are the OpenAPI document at /openapi.json. */
 export const apiRoutes: FastifyPluginAsync<RoutesOptions> = async (root: FastifyInstance, { manager, config }) => {
@@ -97,18 +97,45 @@ export const apiRoutes: FastifyPluginAsync<RoutesOptions> = async (root: Fastify
   });
 
   app.get(
-    '/api/runs/:id/report',
+    '/api/runs/:id/windows',
     {
       schema: {
         tags: runs,
-        summary: 'Report: JSON {summary, points} or CSV of the series (one row per second, with requests.<name>.* columns per request)',
+        summary: 'Raw per-second windows (counts and encoded HDR histograms) from an index on, to merge runs split across load generators exactly',
         params: IdParams,
-        querystring: Type.Object({ format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')], { default: 'json' })) }),
-        response: { 200: Type.Unknown(), 404: ErrorSchema },
+        querystring: WindowsQuerySchema,
+        response: { 200: WindowsPageSchema, 404: ErrorSchema, 410: ErrorSchema },
       },
     },
     async (request, reply) => {
       const { id } = request.params;
+      const slice = manager.windows(id, request.query.from ?? 0);
+      if (slice === 'unknown') return reply.code(404).send(notFound(id));
+      if (slice === 'gone') return reply.code(410).send(windowsGone(id));
+      return slice;
+    },
+  );
+
+  app.get(
+    '/api/runs/:id/report',
+    {
+      schema: {
+        tags: runs,
+        summary:
+          'Report: JSON {summary, points}, CSV of the series (one row per second, with requests.<name>.* columns per request), or the raw windows ({summary, done, windows}, as /windows)',
+        params: IdParams,
+        querystring: Type.Object({ format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv'), Type.Literal('windows')], { default: 'json' })) }),
+        response: { 200: Type.Unknown(), 404: ErrorSchema, 410: ErrorSchema },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+      if (request.query.format === 'windows') {
+        const slice = manager.windows(id);
+        if (slice === 'unknown') return reply.code(404).send(notFound(id));
+        if (slice === 'gone') return reply.code(410).send(windowsGone(id));
+        return reply.header('content-disposition', `attachment; filename="run-${id}-windows.json"`).send(slice);
+      }
       const summary = manager.summary(id);
       const points = manager.series(id);
       if (!summary || !points) return reply.code(404).send(notFound(id));
@@ -152,42 +179,5 @@ export const apiRoutes: FastifyPluginAsync<RoutesOptions> = async (root: Fastify
     '/api/presets',
     { schema: { tags: ['presets'], summary: 'Built-in traffic mixes (e.g. todo-journey): complete run requests', response: { 200: Type.Array(PresetSchema) } } },
     async () => presets(config),
-  );
-
-  app.get('/api/scenarios', { schema: { tags: ['scenarios'], summary: 'One-click scenarios and the alert each should trigger', response: { 200: Type.Array(ScenarioSchema) } } }, async () =>
-    scenarios(config).map((s) => ({
-      id: s.id,
-      title: s.title,
-      description: s.description,
-      alert: s.alert,
-      expected_after_s: s.expected_after_s,
-      run: { target: s.run.target, rate: s.run.rate, duration: s.run.duration, profile: s.run.profile },
-      ...(s.fault ? { fault: s.fault } : {}),
-    })),
-  );
-
-  app.post(
-    '/api/scenarios/:id/run',
-    {
-      schema: {
-        tags: ['scenarios'],
-        summary: 'Start a scenario run',
-        params: IdParams,
-        body: ScenarioRunBodySchema,
-        response: { 201: ScenarioStartedSchema, 400: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 429: ErrorSchema },
-      },
-    },
-    async (request, reply) => {
-      const scenario = scenarios(config).find((s) => s.id === request.params.id);
-      if (!scenario) return reply.code(404).send({ error: `no scenario with id ${request.params.id} (known: ${scenarios(config).map((s) => s.id).join(', ')})` });
-      const body = (request.body ?? {}) as { fault?: boolean; rate?: number; duration?: number | string };
-      const req: RunRequest = { ...scenario.run, ...(body.rate !== undefined ? { rate: body.rate } : {}), ...(body.duration !== undefined ? { duration: body.duration } : {}) };
-      const fault = scenario.fault && body.fault !== false ? scenario.fault : undefined;
-      const run = manager.create(req, {
-        scenario: scenario.id,
-        ...(fault ? { beforeStart: () => setFault(config, fault), afterEnd: () => setFault(config, null) } : {}),
-      });
-      return reply.code(201).send({ id: run.id, scenario: scenario.id, alert: scenario.alert });
-    },
   );
 };

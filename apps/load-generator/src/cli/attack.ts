@@ -10,25 +10,20 @@ import { InputError } from '../errors.js';
 import { presets, resolvePreset } from '../presets.js';
 import { PROFILES } from '../profiles/registry.js';
 import { VERSION } from '../version.js';
+import { runDistributed } from './distributed.js';
+import { finish, UsageError, type CliIO } from './outcome.js';
 import { readMixFile } from './mix-file.js';
-import { progressLine, textReport } from './report.js';
+import { progressLine } from './report.js';
 
 export { progressLine, textReport } from './report.js';
 
-export interface CliIO {
-  out(text: string): void;
-  err(text: string): void;
-  env: Record<string, string | undefined>;
-  /** Reads standard input to its end (for --password-stdin). */
-  readStdin?(): Promise<string>;
-  /** Called with a stop function while a run is active (SIGINT wiring). */
-  onRun?(stop: () => void): () => void;
-}
+export type { CliIO } from './outcome.js';
 
 export const USAGE = `Usage:
   o11y-load attack --url URL --rate N --duration D [options]
   o11y-load attack --mix FILE [--rate N] [--duration D] [--profile P] [options]
   o11y-load attack --preset ID [--rate N] [--duration D] [--profile P] [options]
+  o11y-load attack … --generators URL,URL,…   one run split across running load generators
   o11y-load profiles
   o11y-load presets
   o11y-load --version
@@ -61,12 +56,21 @@ attack options:
       --json                 print the summary as JSON instead of the text report
       --max-p99 D            threshold: exit 1 when p99 latency is above D (e.g. 500ms)
       --max-error-rate P     threshold: exit 1 when failed/sent is above P (e.g. 1%)
+      --generators URL,…     split the run across these load generators (their REST API, e.g.
+                             http://10.0.0.5:8081) instead of sending from this process: each
+                             sends its share of the one arrival sequence (segment i of N, one
+                             seed), all from one start time; the results are merged exactly
+                             (HDR histograms, counts, per-second series). LAB_TOKEN, when set, is
+                             sent to every generator; their TARGET_ALLOWLIST and MAX_RATE apply
+                             (MAX_RATE to each share). A generator that fails or stops answering
+                             fails the run and the others are stopped. Ctrl-C stops them all.
+      --start-at TIME        with --generators: the common t = 0 (ISO 8601 or epoch ms, at most
+                             10 minutes ahead); default 2 s from now
 
 Targets must be in TARGET_ALLOWLIST: "host" (any port) or "host:port", comma-separated
 (default: the todo API, localhost:4000, 127.0.0.1:4000, [::1]:4000, todo-api:4000, todo-api-cluster:4000).
 Exit codes: 0 ok, 1 a threshold was breached or the run failed, 2 usage error.`;
 
-class UsageError extends Error {}
 
 function parsePercent(text: string): number {
   const m = /^(\d+(?:\.\d+)?)(%?)$/.exec(text.trim());
@@ -170,6 +174,8 @@ async function main(argv: string[], io: CliIO): Promise<number> {
       'max-p99': { type: 'string' },
       'max-error-rate': { type: 'string' },
       threads: { type: 'string' },
+      generators: { type: 'string' },
+      'start-at': { type: 'string' },
     },
   });
   const mixed = values.mix !== undefined || values.preset !== undefined;
@@ -234,6 +240,13 @@ async function main(argv: string[], io: CliIO): Promise<number> {
     auth,
   };
   const merged = { ...base, ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) } as RunRequest;
+  const thresholds = { maxP99, maxErrorRate };
+  if (values.generators !== undefined) {
+    if (values.threads !== undefined) throw new UsageError('--threads: each generator chooses its own threads; leave it out with --generators');
+    // Presets and the allowlist are the generators' own: the request goes to them as it is.
+    return runDistributed({ request: merged, generators: values.generators, startAt: values['start-at'], output: values.output, json: values.json ?? false, thresholds }, io);
+  }
+  if (values['start-at'] !== undefined) throw new UsageError('--start-at goes with --generators (a run of this process starts at once)');
   const req = resolvePreset(merged, presets(config));
   const spec = validateRunRequest(req, config, `cli-${Date.now().toString(36)}`);
   if (values.threads !== undefined) spec.threads = Math.max(1, Number(values.threads) || 1);
@@ -245,15 +258,5 @@ async function main(argv: string[], io: CliIO): Promise<number> {
   release();
   await engineThreads.closeIdle();
   if (values.output) writeFileSync(values.output, `${JSON.stringify({ summary, points: run.points }, null, 2)}\n`);
-  const breaches: string[] = [];
-  if (maxP99 !== undefined && summary.latency.p99 > maxP99) breaches.push(`p99 latency ${summary.latency.p99} ms > ${maxP99} ms`);
-  const errorRate = summary.sent > 0 ? summary.failed / summary.sent : 0;
-  if (maxErrorRate !== undefined && errorRate > maxErrorRate) breaches.push(`error rate ${(errorRate * 100).toFixed(2)}% > ${(maxErrorRate * 100).toFixed(2)}%`);
-  if (values.json) io.out(`${JSON.stringify(summary, null, 2)}\n`);
-  else {
-    io.out(`${textReport(summary)}\n`);
-    if (maxP99 !== undefined || maxErrorRate !== undefined) io.out(breaches.length ? `Thresholds breached: ${breaches.join('; ')}\n` : 'Thresholds met.\n');
-  }
-  if (breaches.length && values.json) io.err(`Thresholds breached: ${breaches.join('; ')}\n`);
-  return breaches.length > 0 || summary.state === 'failed' ? 1 : 0;
+  return finish(io, summary, values.json ? summary : undefined, thresholds);
 }

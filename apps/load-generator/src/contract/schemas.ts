@@ -6,8 +6,10 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { BOTTLENECK_GENERATOR, MAX_REQUESTS } from './constants.js';
+import { MAX_SEGMENTS, START_AT_MAX_AHEAD_MS, START_AT_MAX_BEHIND_MS } from './segments.js';
 
 export * from './constants.js';
+export { MAX_SEGMENTS, parseSegment, parseStartAt, START_AT_MAX_AHEAD_MS, START_AT_MAX_BEHIND_MS, type Segment } from './segments.js';
 
 const Loose = { additionalProperties: true };
 
@@ -63,6 +65,18 @@ export const AuthSchema = Type.Object(
 );
 export type AuthInput = Static<typeof AuthSchema>;
 
+export const SegmentSchema = Type.Object(
+  {
+    index: Type.Integer({ minimum: 0, maximum: MAX_SEGMENTS - 1, description: 'This instance, 0 to count − 1' }),
+    count: Type.Integer({ minimum: 1, maximum: MAX_SEGMENTS, description: 'Instances the run is split across' }),
+  },
+  {
+    description:
+      'A share of a run split across several load generators (k6-operator\'s execution segments): this instance sends the arrivals k ≡ index (mod count) of the run\'s one arrival sequence (same rate, duration, profile and seed on every instance), so together they send exactly r(t). MAX_RATE then bounds this share: rate/count.',
+    examples: [{ index: 0, count: 3 }],
+  },
+);
+
 export const RunBodySchema = Type.Object(
   {
     target: Type.Optional(TargetSchema),
@@ -82,6 +96,13 @@ export const RunBodySchema = Type.Object(
     max_in_flight: Type.Optional(Type.Integer({ description: 'In-flight cap; a due request over it is dropped, never delayed (default 10000)' })),
     seed: Type.Optional(Type.Integer({ description: 'Seed of the chaotic profile and of the mix draw (random when absent; reported in the summary)' })),
     auth: Type.Optional(AuthSchema),
+    segment: Type.Optional(SegmentSchema),
+    start_at: Type.Optional(
+      Type.Union([Type.Number(), Type.String()], {
+        description: `When t = 0 is: epoch milliseconds or an ISO 8601 time with its offset, at most ${START_AT_MAX_AHEAD_MS / 60_000} minutes ahead and ${START_AT_MAX_BEHIND_MS / 1000} s behind (a late share keeps the common schedule). Nothing is sent before it. Default: now`,
+        examples: ['2026-12-03T10:00:00Z'],
+      }),
+    ),
   },
   Loose,
 );
@@ -163,6 +184,7 @@ export const SummarySchema = Type.Object({
   errors: ErrorsSchema,
   requests: Type.Record(Type.String(), RequestStatsSchema, { description: 'Per request of the mix, by name, in the order of the run request' }),
   scenario: Type.Optional(Type.String()),
+  segment: Type.Optional(Type.Object(SegmentSchema.properties, { description: 'The share of a split run this instance sends (counts, target_rps and achieved_rps are the share\'s)' })),
 });
 /** `GET /api/runs/:id` (also the `done` event and the `summary` of every `progress` event). */
 export type RunSummary = Static<typeof SummarySchema>;
@@ -207,6 +229,81 @@ export type SeriesPoint = Static<typeof PointSchema>;
 
 export const SeriesSchema = Type.Object({ points: Type.Array(PointSchema) });
 
+const Histogram = (what: string) => Type.String({ description: `${what}: an HDR histogram of microseconds, hdr-histogram-js's compressed base64 encoding` });
+const Buckets = Type.Object({ counts: Type.Array(Type.Number()), sum: Type.Number(), count: Type.Number() }, { ...Loose, description: 'Prometheus bucket counts (non-cumulative, last = +Inf)' });
+const WindowCounts = {
+  sent: Type.Number(),
+  ok: Type.Number(),
+  failed: Type.Number(),
+  dropped: Type.Number(),
+  status: Counts,
+  errors: ErrorsSchema,
+  latency: Histogram('From the intended send time'),
+  intendedToSent: Histogram('Intended send time → written on a connection'),
+  sentToFirstByte: Histogram('Written → first byte of the response'),
+  firstByteToDone: Histogram('First byte → response complete'),
+  promLatency: Buckets,
+  promService: Buckets,
+};
+export const WindowSchema = Type.Object(
+  {
+    index: Type.Integer({ description: 'The second [index, index + 1) since t = 0' }),
+    length: Type.Number({ description: 'Seconds (< 1 for a last, partial window)' }),
+    redrawn: Type.Number(),
+    inFlight: Type.Number(),
+    ...WindowCounts,
+    service: Histogram('From the actual send'),
+    lag: Histogram('Scheduler lag'),
+    promLag: Buckets,
+    loopActiveMs: Type.Number({ description: "Busy ms of the engine threads' event loops in this second, summed over threads" }),
+    loopMs: Type.Number({ description: 'Elapsed ms those event loops were measured over, summed over threads' }),
+    requests: Type.Array(Type.Object(WindowCounts, Loose), { description: 'Per request of the mix, in the order of the run request' }),
+  },
+  {
+    ...Loose,
+    description:
+      'One second of a run as the engine keeps it (engine/stats.ts toWire): counts add and HDR histograms merge exactly, so the windows of several instances combine into the run\'s (fromWire + mergeWindow). Fields other engine versions add pass through.',
+  },
+);
+/** `GET /api/runs/:id/windows`: one second of raw data, mergeable across instances. */
+export type Window = Static<typeof WindowSchema>;
+
+export const WindowsQuerySchema = Type.Object({
+  from: Type.Optional(Type.Integer({ minimum: 0, default: 0, description: 'Only windows with index ≥ from (a coordinator asks for what it has not seen)' })),
+});
+
+export const WindowsPageSchema = Type.Object({
+  summary: SummarySchema,
+  done: Type.Boolean({ description: 'The run is over and every window is in this list or an earlier page: no more will come' }),
+  windows: Type.Array(WindowSchema, { description: 'In index order; a second with nothing in it may be missing' }),
+});
+/** `GET /api/runs/:id/windows` (and `report?format=windows`). */
+export type WindowsPage = Static<typeof WindowsPageSchema>;
+
+const GeneratorStateSchema = Type.Union([Type.Literal('starting'), RunStateSchema, Type.Literal('unreachable')]);
+export const GeneratorShareSchema = Type.Object({
+  url: Type.String({ description: 'The load generator\'s base URL' }),
+  segment: Type.Object(SegmentSchema.properties),
+  run_id: Type.Optional(Type.String({ description: 'The share\'s run on that generator' })),
+  state: GeneratorStateSchema,
+  error: Type.Optional(Type.String()),
+  sent: Type.Number(),
+  dropped: Type.Number(),
+});
+/** One generator's share of a distributed run. */
+export type GeneratorShare = Static<typeof GeneratorShareSchema>;
+
+export const DistributedRunSchema = Type.Object({
+  id: Type.String(),
+  state: RunStateSchema,
+  error: Type.Optional(Type.String({ description: 'Why the run failed (or was stopped by one of its generators), naming the generator' })),
+  start_at: Type.String({ format: 'date-time', description: 't = 0 on every generator' }),
+  generators: Type.Array(GeneratorShareSchema),
+  summary: SummarySchema,
+});
+/** A run split across several load generators, its results merged (counts add, HDR histograms merge). */
+export type DistributedRun = Static<typeof DistributedRunSchema>;
+
 export const IdParams = Type.Object({ id: Type.String() });
 
 const StageSchema = Type.Object({ duration: Type.Number(), rate: Type.Number() });
@@ -239,37 +336,6 @@ export type PreviewBody = Static<typeof PreviewBodySchema>;
 
 export const PreviewSchema = Type.Object({ points: Type.Array(Type.Object({ t: Type.Number(), rate: Type.Number() })) });
 export type Preview = Static<typeof PreviewSchema>;
-
-const AlertNameSchema = Type.Union([Type.Literal('HighLatency'), Type.Literal('HighDBLoad')]);
-/** The alerts a scenario is meant to trigger. */
-export type AlertName = Static<typeof AlertNameSchema>;
-
-export const ScenarioSchema = Type.Object({
-  id: Type.String(),
-  title: I18nSchema,
-  description: I18nSchema,
-  alert: Type.Union([AlertNameSchema, Type.Null()]),
-  expected_after_s: Type.Union([Type.Number(), Type.Null()], { description: 'Seconds after the start when the alert should be firing' }),
-  run: Type.Object({ target: TargetSchema, rate: Type.Number(), duration: Duration('Seconds or "2m"'), profile: Type.String() }),
-  fault: Type.Optional(Type.Unknown({ description: 'Body of PUT {TODO_API_URL}/api/faults while the run lasts (cleared with DELETE after)' })),
-});
-/** `GET /api/scenarios`: one entry per one-click scenario. */
-export type ScenarioInfo = Static<typeof ScenarioSchema>;
-
-export const ScenarioRunBodySchema = Type.Union([
-  Type.Object(
-    {
-      fault: Type.Optional(Type.Boolean({ description: 'Switch the todo API fault on for the run (default true where the scenario has one)' })),
-      rate: Type.Optional(Type.Number()),
-      duration: Type.Optional(Duration('Seconds or "2m"')),
-    },
-    Loose,
-  ),
-  Type.Null(),
-]);
-
-export const ScenarioStartedSchema = Type.Object({ id: Type.String(), scenario: Type.String(), alert: Type.Union([AlertNameSchema, Type.Null()]) });
-export type ScenarioStarted = Static<typeof ScenarioStartedSchema>;
 
 export const PresetSchema = Type.Object({
   id: Type.String(),

@@ -5,6 +5,7 @@ import { InputError } from '../errors.js';
 import { LoadgenMetrics } from './metrics.js';
 import type { RunRequest, RunSummary, SeriesPoint } from '../contract/schemas.js';
 import { Run, type RunDeps } from './run.js';
+import type { WireWindow } from './stats.js';
 import { KEEP_RUNS, RunStore, type StoredRun } from './store.js';
 import { validateRunRequest, type Limits } from './validate.js';
 import { engineThreads } from './threads.js';
@@ -30,12 +31,28 @@ export interface CreateOptions {
 }
 
 /**
+ * Finished runs whose windows (raw per-second data, a few KiB a second) stay in memory for a
+ * coordinator to collect; they are not saved: a coordinator reads them while the run goes.
+ */
+export const KEEP_WINDOWS_RUNS = 10;
+
+/** A run's windows from an index on, and whether more will come. */
+export interface WindowsSlice {
+  summary: RunSummary;
+  windows: WireWindow[];
+  done: boolean;
+}
+
+/**
  * Owns the runs: validates and starts them (at most MAX_ACTIVE_RUNS at once), answers for active
- * and finished ones, and keeps the newest 50 finished runs on disk.
+ * and finished ones, and keeps the newest 50 finished runs on disk (and the windows of the newest
+ * KEEP_WINDOWS_RUNS in memory).
  */
 export class RunManager {
   private readonly active = new Map<string, Run>();
   private finished: StoredRun[] = [];
+  /** Windows of finished runs, oldest first. */
+  private readonly finishedWindows = new Map<string, WireWindow[]>();
   private readonly store: RunStore;
   readonly metrics: LoadgenMetrics;
   private readonly saving = new Set<Promise<void>>();
@@ -72,6 +89,8 @@ export class RunManager {
     this.active.set(run.id, run);
     run.once('done', (summary: RunSummary) => {
       this.active.delete(run.id);
+      this.finishedWindows.set(run.id, run.windows);
+      for (const old of [...this.finishedWindows.keys()].slice(0, -KEEP_WINDOWS_RUNS)) this.finishedWindows.delete(old);
       const stored: StoredRun = { summary, points: run.points };
       this.finished.unshift(stored);
       const dropped = this.finished.splice(KEEP_RUNS);
@@ -105,6 +124,22 @@ export class RunManager {
 
   series(id: string): SeriesPoint[] | undefined {
     return this.active.get(id)?.points ?? this.finished.find((s) => s.summary.id === id)?.points;
+  }
+
+  /**
+   * The windows of a run with index ≥ `from`: 'unknown' for no such run, 'gone' when the run is
+   * older than the newest KEEP_WINDOWS_RUNS finished ones (or from before a restart).
+   */
+  windows(id: string, from = 0): WindowsSlice | 'unknown' | 'gone' {
+    const run = this.active.get(id);
+    const summary = run?.summary() ?? this.summary(id);
+    if (!summary) return 'unknown';
+    const all = run?.windows ?? this.finishedWindows.get(id);
+    if (!all) return 'gone';
+    // Windows are in index order: skip to the first one wanted.
+    let i = all.length;
+    while (i > 0 && (all[i - 1] as WireWindow).index >= from) i--;
+    return { summary, windows: all.slice(i), done: run ? run.settled : true };
   }
 
   async stop(id: string): Promise<RunSummary | undefined> {

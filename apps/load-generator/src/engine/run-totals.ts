@@ -1,11 +1,15 @@
-import type { LatencyBreakdown, Percentiles, RequestPoint, RequestStats, SeriesPoint } from '../contract/schemas.js';
+import type { LatencyBreakdown, Percentiles, RequestPoint, RequestStats, RunState, RunSummary, Segment, SeriesPoint } from '../contract/schemas.js';
 import type { PreparedRequest } from '../contract/requests.js';
 import type { RateCurve } from '../profiles/types.js';
+import { assessGenerator, type Assessment } from './bottleneck.js';
 import { mergeRequestWindow, newHistogram, newRequestWindow, pctMs, pctsMs, type Histogram, type RequestWindow, type WindowStats } from './stats.js';
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
 const SUMMARY_PERCENTILES = [50, 90, 95, 99, 99.9];
+
+/** What the totals need of a request: its name (the key of the statistics) and what the report shows. */
+export type RequestInfo = Pick<PreparedRequest, 'name' | 'method' | 'url' | 'weight'>;
 
 export function percentiles(h: Histogram): Percentiles {
   const [p50 = 0, p90 = 0, p95 = 0, p99 = 0, p999 = 0] = pctsMs(h, SUMMARY_PERCENTILES);
@@ -45,7 +49,8 @@ export class RunTotals {
   lastSecondSent = 0;
 
   constructor(
-    private readonly spec: { requests: readonly PreparedRequest[]; curve: RateCurve; duration: number },
+    /** `share`: the part of r(t) these windows send (1/count for one share of a split run; 1 by default). */
+    private readonly spec: { requests: readonly RequestInfo[]; curve: RateCurve; duration: number; share?: number },
   ) {
     this.requests = spec.requests.map(newRequestWindow);
   }
@@ -56,7 +61,7 @@ export class RunTotals {
     const c = this.spec.curve;
     const a = Math.min(w.index, T);
     const b = Math.min(w.index + 1, T);
-    const expected = b > a ? c.integral(b) - c.integral(a) : 0;
+    const expected = b > a ? (c.integral(b) - c.integral(a)) * (this.spec.share ?? 1) : 0;
     mergeRequestWindow(this.run, w);
     this.redrawn += w.redrawn;
     if (w.service.totalCount) this.service.add(w.service);
@@ -104,6 +109,12 @@ export class RunTotals {
     };
   }
 
+  /** The first request (a single target's run has only this one), for `summary.target`. */
+  get first(): { method: string; url: string } {
+    const r = this.spec.requests[0];
+    return { method: r?.method ?? 'GET', url: r?.url ?? '' };
+  }
+
   /** `summary.requests`: by name, in the order of the run request. */
   requestStats(): Record<string, RequestStats> {
     const out: Record<string, RequestStats> = {};
@@ -125,4 +136,80 @@ export class RunTotals {
     });
     return out;
   }
+}
+
+/** The part of a run summary that is not counted from windows. */
+export interface SummaryHead {
+  id: string;
+  state: RunState;
+  error?: string | undefined;
+  startedAt: Date;
+  finishedAt?: Date | undefined;
+  /** Seconds since t = 0. */
+  elapsed: number;
+  /** Seconds the merged windows cover, which achieved_rps divides by. */
+  covered: number;
+  inFlight: number;
+  profile: { id: string; rate: number; duration: number; options: Record<string, unknown>; seed: number };
+  scenario?: string | undefined;
+  segment?: Segment | undefined;
+  /** The run's in-flight cap, which the generator's verdict weighs drops against. */
+  maxInFlight?: number | undefined;
+  /** The verdict when it is not this run's own (a split run's: its shares'). */
+  verdict?: Assessment | undefined;
+}
+
+/** A run summary from its totals: one shape for a run, a share of a split run and the merged split run. */
+export function summarize(t: RunTotals, head: SummaryHead): RunSummary {
+  const achieved = head.covered > 0 ? round3(t.run.sent / head.covered) : 0;
+  const engineUtilization = utilization(t.loop);
+  const lagP99 = pctMs(t.lag, 99);
+  const [intendedToSentP50 = 0, intendedToSentP99 = 0] = pctsMs(t.run.intendedToSent, [50, 99]);
+  const { bottleneck, warnings } =
+    head.verdict ??
+    assessGenerator({
+      sent: t.run.sent,
+      dropped: t.run.dropped,
+      achievedRps: achieved,
+      maxInFlight: head.maxInFlight ?? 0,
+      intendedToSentP50,
+      intendedToSentP99,
+      lagP99,
+      // From the Prometheus buckets' sum and count: the HDR histogram's mean walks all its counts.
+      serviceMeanMs: t.run.promService.count ? (t.run.promService.sum / t.run.promService.count) * 1000 : 0,
+      utilization: engineUtilization,
+    });
+  return {
+    id: head.id,
+    state: head.state,
+    ...(head.error ? { error: head.error } : {}),
+    started_at: head.startedAt.toISOString(),
+    ...(head.finishedAt ? { finished_at: head.finishedAt.toISOString() } : {}),
+    elapsed: round3(head.elapsed),
+    duration: head.profile.duration,
+    profile: head.profile.id,
+    profile_options: head.profile.options,
+    seed: head.profile.seed,
+    target: t.first,
+    target_rate: head.profile.rate,
+    sent: t.run.sent,
+    ok: t.run.ok,
+    failed: t.run.failed,
+    dropped: t.run.dropped,
+    redrawn: t.redrawn,
+    achieved_rps: achieved,
+    in_flight: head.inFlight,
+    latency: percentiles(t.run.latency),
+    service_latency: percentiles(t.service),
+    latency_breakdown: breakdown(t.run),
+    lag_p99_ms: lagP99,
+    engine_utilization: engineUtilization,
+    bottleneck,
+    warnings,
+    status_codes: { ...t.run.status },
+    errors: { ...t.run.errors },
+    requests: t.requestStats(),
+    ...(head.scenario ? { scenario: head.scenario } : {}),
+    ...(head.segment ? { segment: { ...head.segment } } : {}),
+  };
 }

@@ -2,13 +2,14 @@ import { EventEmitter } from 'node:events';
 import { availableParallelism } from 'node:os';
 import type { Tracer } from '@opentelemetry/api';
 import type { PreparedRequest } from '../contract/requests.js';
-import type { AuthInput, RunState, RunSummary, SeriesPoint } from '../contract/schemas.js';
+import type { AuthInput, RunState, RunSummary, Segment, SeriesPoint } from '../contract/schemas.js';
 import type { RateCurve } from '../profiles/types.js';
 import { TokenHelper } from './auth.js';
-import { assessGenerator } from './bottleneck.js';
-import { RunTotals, breakdown, percentiles, utilization } from './run-totals.js';
+import { RunTotals, summarize } from './run-totals.js';
+import { shardStrides } from './scheduler.js';
 import { localShard, workerShard, type ShardBase, type ShardHandle, type ShardHandleEvents } from './shard-handles.js';
-import { mergeWindow, newWindow, pctMs, pctsMs, type Histogram, type WindowStats } from './stats.js';
+import { toWire, type WindowStats, type WireWindow } from './stats.js';
+import { WindowMerger } from './window-merger.js';
 
 export interface RunSpec {
   id: string;
@@ -26,6 +27,10 @@ export interface RunSpec {
   threads?: number | 'auto';
   /** Connections per origin and thread at most (MAX_CONNECTIONS by default; the in-flight cap bounds them too). */
   connections?: number;
+  /** This instance's share of a run split across instances: arrivals k ≡ index (mod count). */
+  segment?: Segment | undefined;
+  /** t = 0 as epoch ms (Date.now's clock), common to every share; undefined = as soon as the run is ready. */
+  startAt?: number | undefined;
 }
 
 /** Told of every merged second of every run (the Prometheus metrics listen here). */
@@ -52,19 +57,12 @@ export interface RunDeps {
  */
 export const RPS_PER_THREAD = 12_000;
 
-const round3 = (x: number) => Math.round(x * 1000) / 1000;
-
 /**
  * Engine threads for a peak rate: one per RPS_PER_THREAD, at most one per core. This thread
  * (merging once a second, the API) needs little, so it gets no core of its own: on 2 cores with a
  * local target, two engine threads at 20 000 rps kept p99 at 2–4 ms where one thread, 60 % busy,
  * let stalls pile up to 20 ms and more (measured in bench/; README, "Threads").
  */
-function intendedToSent(h: Histogram): { intendedToSentP50: number; intendedToSentP99: number } {
-  const [p50 = 0, p99 = 0] = pctsMs(h, [50, 99]);
-  return { intendedToSentP50: p50, intendedToSentP99: p99 };
-}
-
 export function autoThreads(peak: number, cores: number): number {
   return Math.max(1, Math.min(cores, Math.ceil(peak / RPS_PER_THREAD)));
 }
@@ -72,7 +70,8 @@ export function autoThreads(peak: number, cores: number): number {
 /**
  * One run: starts its shards (in this thread or in worker threads), merges their windows second
  * by second into the series, the totals and the observers, and emits `progress` ({summary, point})
- * per second and `done` (summary) at the end.
+ * per second and `done` (summary) at the end. The merged windows are kept in wire form (`windows`)
+ * so a coordinator can merge several instances' shares of a split run exactly.
  */
 export class Run extends EventEmitter {
   state: RunState = 'running';
@@ -81,14 +80,13 @@ export class Run extends EventEmitter {
   startedAt: Date | undefined;
   finishedAt: Date | undefined;
   readonly points: SeriesPoint[] = [];
+  /** Every merged second, as plain data (GET /api/runs/:id/windows). */
+  readonly windows: WireWindow[] = [];
   tokenHelper: TokenHelper | undefined;
   private startEpoch = 0;
   private endEpoch = 0;
   private shards: ShardHandle[] = [];
-  private readonly reported: number[] = [];
-  private readonly shardEnded: boolean[] = [];
-  private readonly pending = new Map<number, { w: WindowStats }>();
-  private nextIndex = 0;
+  private merger = new WindowMerger(0);
   private readonly totals: RunTotals;
   private finalInFlight = 0;
   private doneSettled = false;
@@ -102,7 +100,17 @@ export class Run extends EventEmitter {
     super();
     this.setMaxListeners(0);
     this.finished = new Promise((r) => (this.resolveFinished = r));
-    this.totals = new RunTotals({ requests: spec.requests, curve: spec.curve, duration: spec.profile.duration });
+    this.totals = new RunTotals({ requests: spec.requests, curve: spec.curve, duration: spec.profile.duration, share: 1 / this.segment.count });
+  }
+
+  /** The share of the arrivals this instance sends (the whole run unless it is split). */
+  get segment(): Segment {
+    return this.spec.segment ?? { index: 0, count: 1 };
+  }
+
+  /** The run is over and every window is merged: nothing more will come. */
+  get settled(): boolean {
+    return this.doneSettled;
   }
 
   /** Sent in the last merged second (loadgen_rps_current). */
@@ -130,11 +138,11 @@ export class Run extends EventEmitter {
     return Math.max(0, (end - this.startEpoch) / 1000);
   }
 
-  /** r(t) now, for loadgen_target_rps. */
+  /** This instance's part of r(t) now, for loadgen_target_rps (0 before t = 0). */
   currentTargetRate(): number {
     if (!this.active || !this.startEpoch) return 0;
-    const t = this.elapsed();
-    return t < this.spec.profile.duration ? this.spec.curve.rate(t) : 0;
+    const t = (performance.timeOrigin + performance.now() - this.startEpoch) / 1000;
+    return t >= 0 && t < this.spec.profile.duration ? this.spec.curve.rate(t) / this.segment.count : 0;
   }
 
   inFlight(): number {
@@ -160,33 +168,35 @@ export class Run extends EventEmitter {
   private threadCount(): number {
     const t = this.spec.threads ?? 'auto';
     if (typeof t === 'number') return Math.max(1, Math.floor(t));
-    return autoThreads(this.spec.curve.peak, availableParallelism());
+    // A share of a split run sends 1/count of the arrivals.
+    return autoThreads(this.spec.curve.peak / this.segment.count, availableParallelism());
   }
 
   private async startShards(): Promise<void> {
     const n = this.threadCount();
+    const strides = shardStrides(this.segment, n);
     const base: ShardBase = {
       requests: this.spec.requests,
       profile: this.spec.profile,
       timeoutMs: this.spec.timeoutMs,
       maxInFlight: Math.max(1, Math.ceil(this.spec.maxInFlight / n)),
       ...(this.spec.connections ? { connections: this.spec.connections } : {}),
-      stride: n,
+      stride: (strides[0] as { stride: number }).stride,
       userAgent: this.spec.userAgent,
       traceRatio: this.spec.traceRatio,
       token: this.tokenHelper?.token,
     };
+    this.merger = new WindowMerger(n);
     const handles: ShardHandle[] = [];
     for (let i = 0; i < n; i++) {
-      this.reported[i] = -1;
-      this.shardEnded[i] = false;
+      const offset = (strides[i] as { offset: number }).offset;
       const events: ShardHandleEvents = {
         window: (w: WindowStats) => this.onWindow(i, w),
         unauthorized: (token: string | undefined) => this.tokenHelper?.unauthorized(token),
         end: () => this.onShardEnd(i),
         failed: (err: Error) => this.fail(err),
       };
-      handles.push(n === 1 ? localShard(i, base, events, this.deps.tracer) : workerShard(i, base, events, Boolean(this.deps.tracingExported)));
+      handles.push(n === 1 ? localShard(offset, base, events, this.deps.tracer) : workerShard(offset, base, events, Boolean(this.deps.tracingExported)));
     }
     this.shards = handles;
     await Promise.all(handles.map((h) => h.ready));
@@ -194,55 +204,37 @@ export class Run extends EventEmitter {
       await Promise.all(handles.map((h) => h.stop()));
       return;
     }
-    // t = 0 a little ahead, so every shard starts on the same schedule.
-    this.startEpoch = performance.timeOrigin + performance.now() + (n > 1 ? 20 : 0);
-    this.startedAt = new Date(Date.now() + (n > 1 ? 20 : 0));
+    // t = 0: the common start of a split run (Date.now's clock, moved to this process's
+    // performance clock, which the shards keep time with), else a little ahead, so every shard
+    // starts on the same schedule. A shard does nothing before its t = 0.
+    const nowPerf = performance.timeOrigin + performance.now();
+    const lead = this.spec.startAt !== undefined ? this.spec.startAt - Date.now() : n > 1 ? 20 : 0;
+    this.startEpoch = nowPerf + lead;
+    this.startedAt = new Date(this.spec.startAt ?? Date.now() + lead);
     for (const h of handles) h.begin(this.startEpoch);
   }
 
   private onWindow(shard: number, w: WindowStats): void {
     if (this.doneSettled) return;
-    this.reported[shard] = w.index;
-    const entry = this.pending.get(w.index);
-    if (entry) mergeWindow(entry.w, w);
-    else {
-      const copy = newWindow(w.index, w.requests.length);
-      mergeWindow(copy, w);
-      copy.length = w.length;
-      copy.inFlight = w.inFlight;
-      this.pending.set(w.index, { w: copy });
-    }
+    this.merger.add(shard, w);
     this.flush(false);
   }
 
   private onShardEnd(shard: number): void {
-    this.shardEnded[shard] = true;
+    this.merger.end(shard);
     this.flush(false);
-    if (this.shardEnded.every(Boolean)) this.complete();
+    if (this.merger.allEnded) this.complete();
   }
 
-  /** Merges every window all shards have reported (all pending ones when `all`). */
+  /** Adds every window all shards have reported (all pending ones when `all`). */
   private flush(all: boolean): void {
-    for (;;) {
-      const idx = this.nextIndex;
-      const entry = this.pending.get(idx);
-      const ready = this.reported.every((r, i) => r >= idx || this.shardEnded[i]);
-      if (!all && !ready) return;
-      if (!entry) {
-        const later = [...this.pending.keys()].some((k) => k > idx);
-        if (!later) return;
-        this.nextIndex++;
-        continue;
-      }
-      this.pending.delete(idx);
-      this.nextIndex++;
-      this.addWindow(entry.w);
-    }
+    for (const w of this.merger.drain(all)) this.addWindow(w);
   }
 
   private addWindow(w: WindowStats): void {
     const point: SeriesPoint = this.totals.add(w);
     this.points.push(point);
+    this.windows.push(toWire(w));
     this.deps.observer?.window(this, w);
     this.emit('progress', { summary: this.summary(), point });
   }
@@ -299,56 +291,20 @@ export class Run extends EventEmitter {
 
   summary(): RunSummary {
     const elapsed = this.elapsed();
-    // Totals come from merged seconds, so while running they are divided by the seconds merged so far.
-    const covered = this.doneSettled ? Math.min(elapsed, this.spec.profile.duration) : Math.min(this.points.length, this.spec.profile.duration);
-    const t = this.totals;
-    const first = this.spec.requests[0];
-    const achieved = covered > 0 ? round3(t.run.sent / covered) : 0;
-    const engineUtilization = utilization(t.loop);
-    const lagP99 = pctMs(t.lag, 99);
-    const { bottleneck, warnings } = assessGenerator({
-      sent: t.run.sent,
-      dropped: t.run.dropped,
-      achievedRps: achieved,
-      maxInFlight: this.spec.maxInFlight,
-      ...intendedToSent(t.run.intendedToSent),
-      lagP99,
-      // From the Prometheus buckets' sum and count: the HDR histogram's mean walks all its counts.
-      serviceMeanMs: t.run.promService.count ? (t.run.promService.sum / t.run.promService.count) * 1000 : 0,
-      utilization: engineUtilization,
-    });
-    const s: RunSummary = {
+    return summarize(this.totals, {
       id: this.id,
       state: this.state,
-      ...(this.error ? { error: this.error } : {}),
-      started_at: (this.startedAt ?? this.createdAt).toISOString(),
-      ...(this.finishedAt ? { finished_at: this.finishedAt.toISOString() } : {}),
-      elapsed: round3(elapsed),
-      duration: this.spec.profile.duration,
-      profile: this.spec.profile.id,
-      profile_options: this.spec.profile.options,
-      seed: this.spec.profile.seed,
-      target: { method: first?.method ?? 'GET', url: first?.url ?? '' },
-      target_rate: this.spec.profile.rate,
-      sent: t.run.sent,
-      ok: t.run.ok,
-      failed: t.run.failed,
-      dropped: t.run.dropped,
-      redrawn: t.redrawn,
-      achieved_rps: achieved,
-      in_flight: this.doneSettled ? this.finalInFlight : this.inFlightLive(),
-      latency: percentiles(t.run.latency),
-      service_latency: percentiles(t.service),
-      latency_breakdown: breakdown(t.run),
-      lag_p99_ms: lagP99,
-      engine_utilization: engineUtilization,
-      bottleneck,
-      warnings,
-      status_codes: { ...t.run.status },
-      errors: { ...t.run.errors },
-      requests: t.requestStats(),
-      ...(this.spec.scenario ? { scenario: this.spec.scenario } : {}),
-    };
-    return s;
+      error: this.error,
+      startedAt: this.startedAt ?? new Date(this.spec.startAt ?? this.createdAt.getTime()),
+      finishedAt: this.finishedAt,
+      elapsed,
+      // Totals come from merged seconds, so while running they are divided by the seconds merged so far.
+      covered: this.doneSettled ? Math.min(elapsed, this.spec.profile.duration) : Math.min(this.points.length, this.spec.profile.duration),
+      inFlight: this.doneSettled ? this.finalInFlight : this.inFlightLive(),
+      profile: this.spec.profile,
+      scenario: this.spec.scenario,
+      segment: this.spec.segment,
+      maxInFlight: this.spec.maxInFlight,
+    });
   }
 }

@@ -54,3 +54,21 @@ export class Schedule {
     return hi;
   }
 }
+
+/** The arrivals one schedule sends: k = offset, offset + stride, offset + 2·stride, … */
+export interface Stride {
+  offset: number;
+  stride: number;
+}
+
+/**
+ * The strides of the `threads` shards of instance `index` of `count` (a run split across
+ * processes): thread t sends k ≡ index + count·t (mod count·threads). For every instance the
+ * union over its threads is k ≡ index (mod count), whatever each instance's thread count, so the
+ * instances together send every arrival of the one sequence exactly once. One instance
+ * (count = 1) is the plain thread sharding: k ≡ t (mod threads).
+ */
+export function shardStrides(segment: { index: number; count: number }, threads: number): Stride[] {
+  const stride = segment.count * threads;
+  return Array.from({ length: threads }, (_, t) => ({ offset: segment.index + segment.count * t, stride }));
+}

@@ -31,9 +31,9 @@ export type ShardBase = Omit<ShardOptions, 'offset' | 'startEpochMs'>;
  */
 const FLUSH_WAIT_MS = 3000;
 
-/** Shard `i` in this thread. */
-export function localShard(i: number, base: ShardBase, events: ShardHandleEvents, tracer: Tracer | undefined): ShardHandle {
-  const shard = new Shard({ ...base, offset: i, startEpochMs: 0 }, events, tracer);
+/** The shard that sends arrivals `offset`, `offset + base.stride`, …, in this thread. */
+export function localShard(offset: number, base: ShardBase, events: ShardHandleEvents, tracer: Tracer | undefined): ShardHandle {
+  const shard = new Shard({ ...base, offset, startEpochMs: 0 }, events, tracer);
   return {
     ready: prepareShard(shard, base),
     begin: (epoch: number) => shard.start(epoch),
@@ -45,8 +45,8 @@ export function localShard(i: number, base: ShardBase, events: ShardHandleEvents
   };
 }
 
-/** Shard `i` in an engine thread of the pool (engine/threads.ts). */
-export function workerShard(i: number, base: ShardBase, events: ShardHandleEvents, tracing: boolean): ShardHandle {
+/** The shard of arrivals `offset`, `offset + base.stride`, … in an engine thread of the pool (engine/threads.ts). */
+export function workerShard(offset: number, base: ShardBase, events: ShardHandleEvents, tracing: boolean): ShardHandle {
   const thread = engineThreads.acquire(tracing);
   let inFlight = 0;
   let ended = false;
@@ -82,7 +82,7 @@ export function workerShard(i: number, base: ShardBase, events: ShardHandleEvent
       finish(false);
     },
   });
-  thread.post({ type: 'run', options: { ...base, offset: i, startEpochMs: 0 } });
+  thread.post({ type: 'run', options: { ...base, offset, startEpochMs: 0 } });
   return {
     ready,
     begin: (epoch: number) => thread.post({ type: 'start', epoch }),

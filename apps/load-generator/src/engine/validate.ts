@@ -1,7 +1,7 @@
 import { randomSeed } from '@o11y/platform';
 import { positiveDuration } from '../contract/durations.js';
 import { prepareRequests, type PreparedRequest } from '../contract/requests.js';
-import type { AuthInput, RunRequest } from '../contract/schemas.js';
+import { parseSegment, parseStartAt, type AuthInput, type RunRequest } from '../contract/schemas.js';
 import { InputError } from '../errors.js';
 import { buildProfile } from '../profiles/registry.js';
 import { USER_AGENT } from '../version.js';
@@ -33,13 +33,21 @@ function allowedRequests(req: RunRequest, allowlist: readonly string[]): Prepare
   return requests;
 }
 
-/** Checks a run request against the limits and turns it into a run spec; throws InputError (400/403). */
-export function validateRunRequest(req: RunRequest, limits: Limits, id: string): RunSpec {
+/**
+ * Checks a run request against the limits and turns it into a run spec; throws InputError (400/403).
+ * A share of a split run (`segment`) sends 1/count of the run: MAX_RATE bounds that share.
+ */
+export function validateRunRequest(req: RunRequest, limits: Limits, id: string, now = Date.now()): RunSpec {
   if (!req || typeof req !== 'object') throw new InputError(undefined, 'body must be a JSON object');
+  const segment = parseSegment(req.segment);
+  const startAt = parseStartAt(req.start_at, now);
   const requests = allowedRequests(req, limits.allowlist);
+  const count = segment?.count ?? 1;
+  const maxRate = limits.maxRate * count;
+  const bound = count > 1 ? `MAX_RATE (${limits.maxRate}) × segment.count (${count})` : `MAX_RATE (${limits.maxRate})`;
   if (req.rate === undefined || req.rate === null) throw new InputError('rate', 'rate is required (requests per second)');
   const rate = positiveNumber(req.rate, 'rate');
-  if (rate > limits.maxRate) throw new InputError('rate', `rate ${rate} exceeds MAX_RATE (${limits.maxRate})`);
+  if (rate > maxRate) throw new InputError('rate', `rate ${rate} exceeds ${bound}`);
   if (req.duration === undefined || req.duration === null) throw new InputError('duration', 'duration is required (seconds or "2m")');
   const dur = positiveDuration(req.duration, 'duration');
   if (dur > limits.maxDuration) throw new InputError('duration', `duration ${dur} s exceeds MAX_DURATION (${limits.maxDuration} s)`);
@@ -62,7 +70,7 @@ export function validateRunRequest(req: RunRequest, limits: Limits, id: string):
   if (req.profile_options !== undefined && req.profile_options !== null && (typeof req.profile_options !== 'object' || Array.isArray(req.profile_options))) {
     throw new InputError('profile_options', 'profile_options must be an object');
   }
-  const built = buildProfile({ profile: req.profile ?? 'constant', rate, duration: dur, options: req.profile_options ?? undefined, seed, maxRate: limits.maxRate });
+  const built = buildProfile({ profile: req.profile ?? 'constant', rate, duration: dur, options: req.profile_options ?? undefined, seed, maxRate });
   let auth: AuthInput | undefined;
   if (req.auth !== undefined && req.auth !== null) {
     const a = req.auth;
@@ -82,5 +90,7 @@ export function validateRunRequest(req: RunRequest, limits: Limits, id: string):
     auth,
     traceRatio: limits.traceSampleRatio,
     userAgent: USER_AGENT,
+    ...(segment ? { segment } : {}),
+    ...(startAt !== undefined ? { startAt } : {}),
   };
 }

@@ -45,7 +45,7 @@ export const DRILLS: readonly DrillDefinition[] = [
           ['route_p99', { en: `${route.key} far above the rest.`, ru: `${route.key} намного выше остальных.` }],
           ['db_op_p50', { en: 'As before: not the database.', ru: 'Как раньше: не БД.' }],
           ['cpu', { en: 'As before: not the CPU (the time is spent waiting).', ru: 'Как раньше: не CPU (время уходит на ожидание).' }],
-        ]),
+        ], ctx.evidence_range),
       };
     },
   },
@@ -56,7 +56,10 @@ export const DRILLS: readonly DrillDefinition[] = [
     difficulty: 'easy',
     build(rng, ctx) {
       const route = rng.pick(ctx.routes);
-      const probability = rng.between(0.05, 0.5, 0.01);
+      // At least ~12 errors in a minute of the route's traffic: 5 % of a route called once every
+      // two seconds would stay invisible for minutes.
+      const floor = Math.min(0.5, Math.max(0.05, Math.ceil((12 / (ctx.routeRate(route) * 60)) * 100) / 100));
+      const probability = rng.between(floor, 0.5, 0.01);
       return {
         duration_s: FAULT_TTL_S,
         fault: { error: { probability, status: 500, method: route.method, route: route.template, ...ctx.lifetime(FAULT_TTL_S) } },
@@ -71,7 +74,7 @@ export const DRILLS: readonly DrillDefinition[] = [
           ['route_error_ratio', { en: `${route.key}: about ${pct(probability)} % 5xx; the other routes none.`, ru: `${route.key}: около ${pct(probability)} % ответов 5xx; у остальных — нет.` }],
           ['db_up', { en: 'Stays 1: the database is reachable.', ru: 'Остаётся 1: БД доступна.' }],
           ['db_errors', { en: 'Stays near 0: the statements succeed.', ru: 'Около 0: запросы к БД успешны.' }],
-        ]),
+        ], ctx.evidence_range),
       };
     },
   },
@@ -108,7 +111,7 @@ export const DRILLS: readonly DrillDefinition[] = [
           ['db_op_p99', { en: `${operation} up as much.`, ru: `${operation} выросла так же.` }],
           ['route_p99', { en: `The routes that run ${operation} statements are slower, /api/ping is not.`, ru: `Медленнее маршруты, выполняющие ${operation}; /api/ping — нет.` }],
           ['cpu', { en: 'As before: not the CPU.', ru: 'Как раньше: не CPU.' }],
-        ]),
+        ], ctx.evidence_range),
       };
     },
   },
@@ -134,7 +137,7 @@ export const DRILLS: readonly DrillDefinition[] = [
           ['event_loop_lag', { en: 'Up: the one JS thread is busy.', ru: 'Выросла: единственный поток JS занят.' }],
           ['route_p99', { en: 'Every route slower, /api/ping too.', ru: 'Медленнее все маршруты, и /api/ping тоже.' }],
           ['route_rps', { en: 'As before: not more traffic.', ru: 'Как раньше: трафика не больше.' }],
-        ]),
+        ], ctx.evidence_range),
       };
     },
   },
@@ -165,7 +168,7 @@ export const DRILLS: readonly DrillDefinition[] = [
           ['db_pool_usage', { en: 'At 1: every connection the app may use is busy.', ru: 'Равна 1: заняты все доступные соединения.' }],
           ['db_op_p50', { en: 'As before: the statements themselves are fast.', ru: 'Как раньше: сами запросы быстрые.' }],
           ['route_p99', { en: 'Every database route slower; /api/ping not.', ru: 'Медленнее все маршруты с БД; /api/ping — нет.' }],
-        ]),
+        ], ctx.evidence_range),
       };
     },
   },
@@ -191,7 +194,7 @@ export const DRILLS: readonly DrillDefinition[] = [
           ['heap_used', { en: 'Climbs far above its level before.', ru: 'Поднимается намного выше прежнего уровня.' }],
           ['rss', { en: 'Follows the heap.', ru: 'Растёт вслед за кучей.' }],
           ['route_p99', { en: 'About as before.', ru: 'Примерно как раньше.' }],
-        ]),
+        ], ctx.evidence_range),
       };
     },
   },
@@ -216,7 +219,7 @@ export const DRILLS: readonly DrillDefinition[] = [
           ['db_up', { en: `0 for about ${duration} s, then 1 again by itself.`, ru: `0 около ${duration} с, затем сама снова 1.` }],
           ['route_error_ratio', { en: 'Every route that uses the database answers 503 meanwhile.', ru: 'Все маршруты с БД в это время отвечают 503.' }],
           ['db_errors', { en: 'Up: statements fail.', ru: 'Выросло: запросы к БД падают.' }],
-        ]),
+        ], ctx.evidence_range),
       };
     },
   },
@@ -244,7 +247,7 @@ export const DRILLS: readonly DrillDefinition[] = [
           ['loadgen_request_rps', { en: `${label}: about ×${multiplier}; the other request types as before.`, ru: `${label}: примерно ×${multiplier}; остальные как раньше.` }],
           ['route_rps', { en: `${route.key}: about ×${multiplier}; the other routes as before.`, ru: `${route.key}: примерно ×${multiplier}; остальные как раньше.` }],
           ['route_error_ratio', { en: 'No new errors: nothing is broken.', ru: 'Новых ошибок нет: ничего не сломано.' }],
-        ]),
+        ], ctx.evidence_range),
       };
     },
   },

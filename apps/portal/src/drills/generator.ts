@@ -1,4 +1,5 @@
 import { seededRandom } from '@o11y/platform';
+import { DEFAULT_RANGE } from './evidence.js';
 import { drillableRoutes, parseRoute, type ApiRoute } from './routes.js';
 import type { DrillInfo, Evidence, Text, Truth } from './schema.js';
 
@@ -9,14 +10,20 @@ export interface DrillContext {
    * traffic requests; a drill only picks among these (the fault endpoints are left out).
    */
   routes: readonly string[];
-  /** The background mix's request types and the route each calls, for the traffic surge. */
-  requests?: readonly { name: string; route: string }[];
+  /**
+   * The background mix's request types: the route each calls, its weight in the mix (the share of
+   * the rate each route gets, default 1) and whether it can run alone (`standalone`, default true:
+   * it uses no value captured by another request). The traffic surge picks a standalone one.
+   */
+  requests?: readonly { name: string; route: string; weight?: number; standalone?: boolean }[];
   /** Background request rate, requests per second (sizes the database faults). Default 10. */
   rate_rps?: number;
   /** The todo API's connection pool (db_client_connection_max): 1 embedded (PGlite), POOL_SIZE otherwise. Default 1. */
   pool_size?: number;
   /** Seconds from the session's start to the fault's; default: drawn from the seed, 30–120. */
   fault_after_s?: number;
+  /** PromQL range of the evidence's rates (`1m` with 5 s scrapes, `12s` with 1 s). Default `1m`. */
+  evidence_range?: string;
 }
 
 /** The body for the todo API's PUT /api/faults. */
@@ -75,8 +82,12 @@ export function createRng(seed: number): Rng {
 /** The context with defaults applied and the routes parsed. */
 export interface ResolvedContext {
   routes: ApiRoute[];
+  /** The surge's candidates: standalone request types of the mix (every route when none are given). */
   requests: { name: string | null; route: ApiRoute }[];
+  /** Requests per second each route gets from the background traffic (by route key). */
+  routeRate(route: ApiRoute): number;
   rate_rps: number;
+  evidence_range: string;
   pool_size: number;
   fault_after_s: number;
   /** Fields every fault of the drill carries: hidden, start_after_s, ttl_s. */
@@ -91,13 +102,16 @@ export function resolveContext(ctx: DrillContext, drawnFaultAfter: number): Reso
   const routes = drillableRoutes(ctx.routes);
   if (routes.length === 0) throw new Error('drills need at least one API route of the todo API (context.routes, from its OpenAPI)');
   const known = new Map(routes.map((r) => [r.key, r]));
-  const requests = ctx.requests
-    ? ctx.requests.flatMap((q) => {
-        const route = known.get(parseRoute(q.route).key);
-        return route ? [{ name: q.name, route }] : [];
-      })
-    : routes.map((route) => ({ name: null, route }));
+  const mix = (ctx.requests ?? []).flatMap((q) => {
+    const route = known.get(parseRoute(q.route).key);
+    return route ? [{ name: q.name, route, weight: q.weight ?? 1, standalone: q.standalone ?? true }] : [];
+  });
+  const requests = ctx.requests ? mix.filter((q) => q.standalone).map(({ name, route }) => ({ name, route })) : routes.map((route) => ({ name: null, route }));
   const rate = ctx.rate_rps ?? DEFAULTS.rate_rps;
+  const totalWeight = mix.reduce((sum, q) => sum + q.weight, 0);
+  // Without the mix's weights every route is taken to get an equal share.
+  const routeRate = (route: ApiRoute) =>
+    totalWeight > 0 ? (rate * mix.filter((q) => q.route.key === route.key).reduce((sum, q) => sum + q.weight, 0)) / totalWeight : rate / routes.length;
   const pool = ctx.pool_size ?? DEFAULTS.pool_size;
   if (!(rate > 0)) throw new Error(`context.rate_rps must be > 0 (got ${rate})`);
   if (!Number.isInteger(pool) || pool < 1) throw new Error(`context.pool_size must be an integer ≥ 1 (got ${pool})`);
@@ -106,7 +120,9 @@ export function resolveContext(ctx: DrillContext, drawnFaultAfter: number): Reso
   return {
     routes,
     requests,
+    routeRate,
     rate_rps: rate,
+    evidence_range: ctx.evidence_range ?? DEFAULT_RANGE,
     pool_size: pool,
     fault_after_s: after,
     lifetime: (duration_s) => ({ hidden: true, start_after_s: after, ttl_s: duration_s }),

@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { LAYERS, SYMPTOMS } from './answer-values.js';
 
 /**
  * The incident drills' contract: what the learner answers, what the truth is, and how the
@@ -8,8 +9,7 @@ import { Type, type Static } from '@sinclair/typebox';
 export const Text = Type.Object({ ru: Type.String(), en: Type.String() }, { description: 'The same text in Russian and English' });
 export type Text = Static<typeof Text>;
 
-export const SYMPTOMS = ['latency', 'errors', 'saturation', 'outage', 'traffic'] as const;
-export const LAYERS = ['app', 'database', 'cpu', 'memory', 'connection_pool', 'load'] as const;
+export { LAYERS, SYMPTOMS } from './answer-values.js';
 
 export const Symptom = Type.Union(
   SYMPTOMS.map((s) => Type.Literal(s)),
@@ -27,7 +27,7 @@ export type Layer = Static<typeof Layer>;
 export const Where = Type.String({
   pattern: '^(all|database|[A-Za-z]+ /\\S*)$',
   description: 'A route as `METHOD /template` from the todo API\'s OpenAPI, `all`, or `database`',
-  example: 'GET /api/tasks',
+  examples: ['GET /api/tasks'],
 });
 
 export const Truth = Type.Object({ symptom: Symptom, where: Where, layer: Layer });
@@ -51,12 +51,18 @@ export type Difficulty = Static<typeof Difficulty>;
 export const DrillInfo = Type.Object({ id: Type.String(), title: Text, description: Text, difficulty: Difficulty });
 export type DrillInfo = Static<typeof DrillInfo>;
 
+export const UNITS = ['seconds', 'ratio', 'per_second', 'count', 'boolean', 'cores', 'bytes', 'bytes_per_second'] as const;
+/** What an evidence query's values measure, so they are shown as ms, %, req/s, MiB… */
+export const Unit = Type.Union(UNITS.map((u) => Type.Literal(u)));
+export type Unit = Static<typeof Unit>;
+
 /** One PromQL expression that reveals the fault, with what to read in it. */
 export const Evidence = Type.Object({
   id: Type.String({ description: 'The query\'s id in the evidence library (drills/evidence.ts)' }),
   expr: Type.String({ description: 'PromQL, evaluated over the fault window' }),
   /** How to read it over the window: the highest or the lowest value of each series. */
   over_window: Type.Union([Type.Literal('max'), Type.Literal('min')]),
+  unit: Unit,
   explain: Text,
 });
 export type Evidence = Static<typeof Evidence>;

@@ -1,76 +1,55 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import type { Fetch } from '../outbound.js';
+import { UnavailableError, UpstreamError } from '../clients/http.js';
+import type { LoadGeneratorClient } from '../clients/load-generator.js';
+import type { ScenarioRunBody, ScenarioRunner } from '../scenarios/runner.js';
+import { exposeUpstreamErrors } from './upstream-errors.js';
 
 export interface ScenariosRoutesOptions {
-  /** The load generator's base URL as the server reaches it; null when it does not run. */
-  loadgenUrl: string | null;
-  timeoutMs: number;
-  /** LAB_TOKEN, sent to the load generator (whose API needs it when it is set). */
-  labToken?: string | undefined;
-  fetch: Fetch;
+  scenarios: ScenarioRunner;
+  /** Null when the load generator does not run in this mode. */
+  loadgen: LoadGeneratorClient | null;
 }
 
 const Id = Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,128}$' });
 
+const RunBody = Type.Union([
+  Type.Object(
+    {
+      fault: Type.Optional(Type.Boolean({ description: 'Switch the scenario\'s todo API fault on for the run (default true where it has one)' })),
+      rate: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'Requests per second instead of the scenario\'s' })),
+      duration: Type.Optional(Type.Union([Type.Number({ exclusiveMinimum: 0 }), Type.String()], { description: 'Seconds or "2m" instead of the scenario\'s' })),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Null(),
+]);
+
 /**
- * The load generator's scenario API, proxied so the page needs no CORS and works through any
- * host: GET /api/scenarios, POST /api/scenarios/:id/run, GET /api/runs/:id. Status and JSON
- * body are passed through; an unreachable load generator is a 502 with a clear message.
+ * The one-click scenarios: GET /api/scenarios, POST /api/scenarios/:id/run (the portal switches
+ * the fault and starts a plain load-generator run), GET /api/runs/:id (the run's summary from the
+ * load generator, so the page needs no CORS and works through any host).
  */
 export async function scenariosRoutes(app: FastifyInstance, opts: ScenariosRoutesOptions): Promise<void> {
-  async function forward(reply: FastifyReply, method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
-    if (!opts.loadgenUrl) {
-      reply.code(503);
-      return { error: 'The load generator does not run in this mode' };
-    }
-    try {
-      const res = await opts.fetch(`${opts.loadgenUrl}${path}`, {
-        method,
-        signal: AbortSignal.timeout(opts.timeoutMs),
-        headers: {
-          accept: 'application/json',
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-          ...(opts.labToken ? { authorization: `Bearer ${opts.labToken}` } : {}),
-        },
-        redirect: 'manual',
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      const text = await res.text();
-      reply.code(res.status);
-      try {
-        return JSON.parse(text) as unknown;
-      } catch {
-        reply.code(502);
-        return { error: `The load generator answered HTTP ${res.status} without JSON` };
-      }
-    } catch (err) {
-      const e = err as Error & { cause?: { code?: string } };
-      const why = e.name === 'TimeoutError' ? `no answer within ${opts.timeoutMs} ms` : (e.cause?.code ?? e.message);
-      reply.code(502);
-      return { error: `The load generator at ${opts.loadgenUrl} is unreachable: ${why}` };
-    }
-  }
+  exposeUpstreamErrors(app);
 
-  app.get('/api/scenarios', async (_request, reply) => forward(reply, 'GET', '/api/scenarios'));
+  app.get('/api/scenarios', async () => opts.scenarios.list());
 
-  app.post(
-    '/api/scenarios/:id/run',
-    {
-      schema: {
-        params: Type.Object({ id: Id }),
-        body: Type.Optional(Type.Object({ fault: Type.Optional(Type.Boolean()) })),
-      },
-    },
-    async (request, reply) => {
-      const { id } = request.params as { id: string };
-      const body = (request.body as { fault?: boolean } | undefined) ?? {};
-      return forward(reply, 'POST', `/api/scenarios/${encodeURIComponent(id)}/run`, body);
-    },
-  );
+  app.post('/api/scenarios/:id/run', { schema: { params: Type.Object({ id: Id }), body: Type.Optional(RunBody) } }, async (request, reply) => {
+    const { id } = request.params as { id: string };
+    const started = await opts.scenarios.run(id, (request.body as ScenarioRunBody | null | undefined) ?? {});
+    return reply.code(201).send(started);
+  });
 
   app.get('/api/runs/:id', { schema: { params: Type.Object({ id: Id }) } }, async (request, reply) => {
     const { id } = request.params as { id: string };
-    return forward(reply, 'GET', `/api/runs/${encodeURIComponent(id)}`);
+    if (!opts.loadgen) throw new UnavailableError('The load generator does not run in this mode');
+    try {
+      return await opts.loadgen.run(id);
+    } catch (err) {
+      // The page forgets a run the load generator no longer knows.
+      if (err instanceof UpstreamError && err.status === 404) return reply.code(404).send(err.body ?? { error: `No run ${id}` });
+      throw err;
+    }
   });
 }

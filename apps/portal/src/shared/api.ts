@@ -73,23 +73,11 @@ export interface AlertsNotConfigured {
   configured: false;
 }
 
-/** The load generator's scenario contract (proxied by the portal). */
-export interface Scenario {
-  id: string;
-  title: Localized;
-  description: Localized;
-  /** The alert the scenario should raise; null for a scenario that raises none (a smoke test). */
-  alert: string | null;
-  /** Seconds after the start when the alert should be firing. */
-  expected_after_s: number | null;
-  run: Record<string, unknown>;
-}
+/** GET /api/scenarios: a one-click scenario, as src/scenarios/runner.ts lists it. */
+export type { ScenarioInfo as Scenario } from '../scenarios/runner.js';
 
-export interface RunStarted {
-  id: string;
-  scenario: string;
-  alert: string | null;
-}
+/** POST /api/scenarios/:id/run. */
+export type { ScenarioStarted as RunStarted } from '../scenarios/runner.js';
 
 export interface RunSummary {
   /** running | finished | stopped | failed */

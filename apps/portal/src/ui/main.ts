@@ -1,6 +1,8 @@
 import type { FiringAlert, Lang, LinkedService, LinksConfig, Notification, RunStarted, RunSummary, Scenario, Section, ServiceStatus } from '../shared/api.js';
 import { serviceLink } from '../shared/links.js';
 import { api, ApiError, every, whenSignInNeeded } from './api.js';
+import { renderDistributed, startDistributed } from './distributed.js';
+import { DrillsPanel } from './drills/panel.js';
 import { fill, h } from './dom.js';
 import { formatAgo, formatTime, initialLang, lang, pick, rememberLang, setLang, t, type Key } from './i18n.js';
 
@@ -34,6 +36,7 @@ const state = {
 
 const root = {
   header: document.getElementById('header') as HTMLElement,
+  drills: document.getElementById('drills') as HTMLElement,
   scenarios: document.getElementById('scenarios') as HTMLElement,
   firing: document.getElementById('firing') as HTMLElement,
   inbox: document.getElementById('inbox') as HTMLElement,
@@ -94,6 +97,7 @@ function renderHeader(): void {
     h(
       'nav',
       { class: 'nav' },
+      h('a', { href: '#drills' }, t('nav.drills')),
       h('a', { href: '#scenarios' }, t('nav.scenarios')),
       h('a', { href: '#alerts' }, t('nav.alerts')),
       h('a', { href: '#services' }, t('nav.services')),
@@ -411,6 +415,30 @@ function renderScenarios(): void {
   fill(root.scenarios, h('h2', {}, t('scenarios.title')), h('p', { class: 'lead' }, t('scenarios.lead')), body);
 }
 
+// ---------- drills ----------
+
+/** Every tool a learner investigates with, in this mode: the links of the drills' running view. */
+function toolLinks(): HTMLElement[] {
+  const tools: Array<[string, 'ui' | 'metrics']> = [
+    ['prometheus', 'ui'],
+    ['grafana', 'ui'],
+    ['jaeger', 'ui'],
+    ['alertmanager', 'ui'],
+    ['todo-api', 'ui'],
+    ['todo-api', 'metrics'],
+    ['load-generator', 'ui'],
+  ];
+  return tools.flatMap(([id, kind]) => {
+    const s = service(id);
+    if (!s?.in_mode) return [];
+    const path = kind === 'metrics' ? (s.metrics_path ?? '/metrics') : s.ui_path;
+    const label = kind === 'metrics' ? `${pick(s.title)} · ${t('service.metrics')}` : pick(s.title);
+    return [h('a', { class: 'btn', href: linkOf(s, path), target: '_blank', rel: 'noopener', 'data-link': `${s.id}:${kind}` }, label)];
+  });
+}
+
+const drills = new DrillsPanel({ root: root.drills, tools: toolLinks, signInNeeded: () => (state.signIn ? signInNeeded() : null) });
+
 // ---------- guide ----------
 
 function renderGuide(): void {
@@ -451,12 +479,14 @@ function renderFooter(): void {
 function renderAll(): void {
   renderHeader();
   renderSignIn();
+  drills.render();
   renderScenarios();
   renderFiring();
   renderInbox();
   renderServices();
   renderGuide();
   renderFooter();
+  renderDistributed();
 }
 
 // ---------- polling ----------
@@ -530,9 +560,11 @@ async function start(): Promise<void> {
   every(FIRING_EVERY_MS, refreshFiring);
   every(INBOX_EVERY_MS, refreshInbox);
   every(RUN_EVERY_MS, refreshRuns);
+  startDistributed(document.getElementById('distributed') as HTMLElement);
   every(15000, async () => {
     if (state.scenarios.kind !== 'ok') await refreshScenarios();
   });
+  void drills.init();
   // Relative times ("2 min ago") and expectations move on even when nothing new arrives.
   setInterval(() => {
     renderFiring();

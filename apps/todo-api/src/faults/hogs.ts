@@ -9,6 +9,20 @@ export function burnCpu(ms: number): void {
   }
 }
 
+/**
+ * Busy-waits until this process has used `cpuMs` of CPU time, for at most `maxWallMs`. On a busy
+ * machine the OS gives the process less than all of a core: counting CPU time (what
+ * process_cpu_seconds_total shows) rather than wall time keeps the hog's share what was asked.
+ */
+export function burnCpuTime(cpuMs: number, maxWallMs: number): void {
+  const start = process.cpuUsage();
+  const until = performance.now() + maxWallMs;
+  while (performance.now() < until) {
+    const used = process.cpuUsage(start);
+    if ((used.user + used.system) / 1000 >= cpuMs) return;
+  }
+}
+
 /** Burns `share` of every period on the event loop, in the background, whatever the traffic. */
 export class CpuHog {
   private timer: NodeJS.Timeout | undefined;
@@ -17,7 +31,7 @@ export class CpuHog {
     this.stop();
     if (share <= 0) return;
     const tick = () => {
-      burnCpu(share * periodMs);
+      burnCpuTime(share * periodMs, periodMs);
       this.timer = setTimeout(tick, (1 - share) * periodMs);
       this.timer.unref();
     };

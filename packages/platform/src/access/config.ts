@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { SERVICES } from '../services.js';
-import { HostList, LOOPBACK_NAMES, normalizeHost, type HostEntry } from './hosts.js';
+import { HostList, LOOPBACK_NAMES, normalizeHost, parseHostEntry, type HostEntry } from './hosts.js';
 
 /**
  * Compose services that are not in SERVICES but are reached by name inside the compose network
@@ -20,6 +20,12 @@ export const AccessEnv = {
   PUBLIC_BASE_URL: Type.Optional(Type.String({ pattern: '^https?://[^\\s/]+', description: 'scheme and host people use to reach the lab' })),
   /** More names (or name:port) the control plane answers to, comma-separated. */
   ALLOWED_HOSTS: Type.Optional(Type.String()),
+  /**
+   * The lab's domain when each UI has a host of its own (Kubernetes' Ingress): the portal at
+   * LAB_DOMAIN, every other service at <service id>.<LAB_DOMAIN>. Those hosts are the lab's names,
+   * and the sign-in cookie is set for the whole domain so one sign-in covers every UI.
+   */
+  LAB_DOMAIN: Type.Optional(Type.String()),
 };
 export const LabTokenEnv = {
   /** The control plane's access token (portal and load generator). */
@@ -34,6 +40,11 @@ export interface AccessConfig {
   labToken: string | undefined;
   /** The session cookie gets `Secure` (PUBLIC_BASE_URL is https). */
   secureCookie: boolean;
+  /**
+   * The session cookie's `Domain` (LAB_DOMAIN with at least two labels), so the cookie set on one
+   * UI host is sent to every <service>.<LAB_DOMAIN>; undefined = a host-only cookie.
+   */
+  cookieDomain: string | undefined;
 }
 
 /** Whether a listen address is reachable from this machine only. */
@@ -52,16 +63,39 @@ function hostOfUrl(raw: string | undefined): string | undefined {
   }
 }
 
+/** LAB_DOMAIN as a host name (lower case, no trailing dot); undefined when unset or not a DNS name. */
+export function labDomain(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const entry = parseHostEntry(raw);
+  if (entry === undefined || entry === '*' || entry.port !== undefined || entry.host.includes(':') || /^[\d.]+$/.test(entry.host)) return undefined;
+  return entry.host;
+}
+
+/**
+ * The `Domain` of the sign-in cookie for a LAB_DOMAIN. Only a name of two labels or more: browsers
+ * treat a single label (`localhost`) as a top-level domain, so a cookie for it would reach no other
+ * host (Chromium keeps it host-only; a browser may refuse it on a sub-host's /login altogether).
+ */
+export function cookieDomainOf(domain: string | undefined): string | undefined {
+  return domain !== undefined && domain.includes('.') ? domain : undefined;
+}
+
 /**
  * The names every app of the platform answers to on its control plane: the loopback names, the
  * PUBLIC_BASE_URL host, each service's public URL host (TODO_API_URL, PORTAL_URL, …), the compose
- * service names, and ALLOWED_HOSTS. All but ALLOWED_HOSTS entries with a port allow any port.
+ * service names, LAB_DOMAIN and <service id>.<LAB_DOMAIN>, and ALLOWED_HOSTS. All but ALLOWED_HOSTS
+ * entries with a port allow any port.
  */
 export function platformHosts(env: Record<string, string | undefined>, invalid: (entry: string) => void = () => {}): HostList {
   const names = new Set<string>(LOOPBACK_NAMES);
   for (const raw of [env.PUBLIC_BASE_URL, ...SERVICES.map((s) => env[s.urlEnv])]) {
     const h = hostOfUrl(raw);
     if (h) names.add(h);
+  }
+  const domain = labDomain(env.LAB_DOMAIN);
+  if (domain) {
+    names.add(domain);
+    for (const s of SERVICES) names.add(`${s.id}.${domain}`);
   }
   for (const s of SERVICES) names.add(s.id);
   for (const n of EXTRA_COMPOSE_NAMES) names.add(n);
@@ -83,6 +117,10 @@ export interface AccessOptions {
  */
 export function readAccessConfig(env: Record<string, string | undefined>, opts: AccessOptions, problems: string[]): AccessConfig {
   const hosts = platformHosts(env, (entry) => problems.push(`ALLOWED_HOSTS: ${JSON.stringify(entry)} is not a host name or host:port`));
+  const domain = labDomain(env.LAB_DOMAIN);
+  if (env.LAB_DOMAIN !== undefined && env.LAB_DOMAIN.trim() !== '' && domain === undefined) {
+    problems.push(`LAB_DOMAIN: ${JSON.stringify(env.LAB_DOMAIN)} is not a DNS name (e.g. lab.example.com, without scheme or port)`);
+  }
   const token = opts.labToken && env.LAB_TOKEN ? env.LAB_TOKEN : undefined;
   if (token !== undefined && token.length < MIN_LAB_TOKEN_LENGTH) {
     problems.push(`LAB_TOKEN: must be at least ${MIN_LAB_TOKEN_LENGTH} characters (e.g. LAB_TOKEN=$(openssl rand -base64 24))`);
@@ -94,5 +132,5 @@ export function readAccessConfig(env: Record<string, string | undefined>, opts: 
         'then sign in once at <portal>/login?token=<LAB_TOKEN>. Or listen on this machine only: HOST=127.0.0.1.',
     );
   }
-  return { hosts, labToken: token, secureCookie: env.PUBLIC_BASE_URL?.startsWith('https:') ?? false };
+  return { hosts, labToken: token, secureCookie: env.PUBLIC_BASE_URL?.startsWith('https:') ?? false, cookieDomain: cookieDomainOf(domain) };
 }

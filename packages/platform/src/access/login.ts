@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AccessConfig } from './config.js';
 import { registerPublic } from './guard.js';
+import { parseAuthority } from './hosts.js';
 import { LAB_SESSION_COOKIE, labSessionValue, sameSecret } from './secrets.js';
 
 /** How long a sign-in lasts. Changing LAB_TOKEN ends every session at once. */
@@ -49,15 +50,30 @@ function wantsHtml(request: FastifyRequest): boolean {
 /**
  * `GET /login` (the form, or `?token=` from the printed link), `POST /login` (the form: urlencoded
  * or JSON `{token}`) and `POST /logout`. The right token sets the session cookie (HttpOnly,
- * SameSite=Strict, Path=/, no Domain: cookies ignore ports, so it covers every service of the host)
- * and redirects to `/`; a wrong one is a 401 page (or JSON for API clients). Without LAB_TOKEN
+ * SameSite=Strict, Path=/; cookies ignore ports, so it covers every service of the host, and with
+ * LAB_DOMAIN it gets `Domain=<LAB_DOMAIN>`, covering every <service>.<LAB_DOMAIN> too) and redirects to `/`; a wrong one is a 401 page (or JSON for API clients). Without LAB_TOKEN
  * there is nothing to sign in to: `/login` redirects to `/`.
  */
 export async function registerLoginRoutes(app: FastifyInstance, access: AccessConfig, appName: string): Promise<void> {
   const token = access.labToken;
   const session = token ? labSessionValue(token) : undefined;
-  const cookie = (value: string, maxAge: number) =>
-    `${LAB_SESSION_COOKIE}=${value}; Path=/; Max-Age=${maxAge}; HttpOnly; SameSite=Strict${access.secureCookie ? '; Secure' : ''}`;
+  const attributes = (domain: string | undefined) => `; Path=/${domain ? `; Domain=${domain}` : ''}`;
+  const cookie = (value: string, maxAge: number, domain: string | undefined) =>
+    `${LAB_SESSION_COOKIE}=${value}${attributes(domain)}; Max-Age=${maxAge}; HttpOnly; SameSite=Strict${access.secureCookie ? '; Secure' : ''}`;
+  /**
+   * The cookie's Domain for this request: LAB_DOMAIN when the request came by one of its hosts; a
+   * browser refuses a Domain the host is not within (a port-forward to localhost), so then none.
+   */
+  const domainFor = (request: FastifyRequest): string | undefined => {
+    const domain = access.cookieDomain;
+    const host = domain ? parseAuthority(request.headers.host, 80)?.host : undefined;
+    return domain && host && (host === domain || host.endsWith(`.${domain}`)) ? domain : undefined;
+  };
+  // Signing out clears the domain cookie and a host-only one this host may hold.
+  const cleared = (request: FastifyRequest) => {
+    const domain = domainFor(request);
+    return domain ? [cookie('', 0, domain), cookie('', 0, undefined)] : cookie('', 0, undefined);
+  };
 
   const answer = (request: FastifyRequest, reply: FastifyReply, given: unknown) => {
     // The token may arrive in the URL: keep it out of caches and of Referer headers to other
@@ -66,7 +82,7 @@ export async function registerLoginRoutes(app: FastifyInstance, access: AccessCo
     if (!token || !session) return reply.redirect('/', 303);
     if (given === undefined) return reply.code(200).type('text/html; charset=utf-8').send(signInPage('form', appName));
     if (typeof given === 'string' && given !== '' && sameSecret(given, token)) {
-      return reply.header('set-cookie', cookie(session, LAB_SESSION_MAX_AGE_S)).redirect('/', 303);
+      return reply.header('set-cookie', cookie(session, LAB_SESSION_MAX_AGE_S, domainFor(request))).redirect('/', 303);
     }
     const outcome = typeof given === 'string' && given !== '' ? 'wrong' : 'missing';
     reply.code(401);
@@ -85,8 +101,8 @@ export async function registerLoginRoutes(app: FastifyInstance, access: AccessCo
       const body = request.body as { token?: unknown } | undefined;
       return answer(request, reply, body && typeof body === 'object' ? (body.token ?? '') : '');
     });
-    scope.post('/logout', { schema: hide }, async (_request, reply) =>
-      reply.header('set-cookie', cookie('', 0)).header('cache-control', 'no-store').redirect(token ? '/login' : '/', 303),
+    scope.post('/logout', { schema: hide }, async (request, reply) =>
+      reply.header('set-cookie', cleared(request)).header('cache-control', 'no-store').redirect(token ? '/login' : '/', 303),
     );
   });
 }

@@ -1,5 +1,5 @@
 // The load generator's HTTP API, as the page uses it. The page has no other way to start or watch runs.
-import type { PresetInfo, Preview, PreviewBody, ProfileInfo, RunRequest, RunSummary, ScenarioInfo, ScenarioStarted, SeriesPoint, TokenBody, UiConfig } from '../../contract/schemas.js';
+import type { PresetInfo, Preview, PreviewBody, ProfileInfo, RunRequest, RunSummary, SeriesPoint, TokenBody, UiConfig } from '../../contract/schemas.js';
 
 /** An HTTP error from the API: status plus its JSON `{error, field}`. */
 export class ApiError extends Error {
@@ -56,9 +56,6 @@ export const api = {
   profiles: () => request<ProfileInfo[] | { profiles: ProfileInfo[] }>('GET', '/api/profiles').then((r) => (Array.isArray(r) ? r : r.profiles)),
   preview: (body: PreviewBody) => request<Preview>('POST', '/api/profiles/preview', body),
   presets: () => request<PresetInfo[]>('GET', '/api/presets'),
-  scenarios: () => request<ScenarioInfo[] | { scenarios: ScenarioInfo[] }>('GET', '/api/scenarios').then((r) => (Array.isArray(r) ? r : r.scenarios)),
-  runScenario: (id: string, fault?: boolean) =>
-    request<ScenarioStarted>('POST', `/api/scenarios/${encodeURIComponent(id)}/run`, fault === undefined ? {} : { fault }),
   uiConfig: () => request<UiConfig>('GET', '/api/ui/config'),
   token: (body: TokenBody) => request<{ token: string }>('POST', '/api/token', body),
   eventsUrl: (id: string) => `/api/runs/${encodeURIComponent(id)}/events`,

@@ -1,7 +1,7 @@
-// The load generator's page: form, live run, scenarios, history; `#/runs/<id>` opens a run.
+// The load generator's page: form, live run, traffic presets, history; `#/runs/<id>` opens a run.
 import 'uplot/dist/uPlot.min.css';
 import './styles.css';
-import type { RunSummary, ScenarioInfo } from '../../contract/schemas.js';
+import type { PresetInfo, RunSummary } from '../../contract/schemas.js';
 import { api, ApiError, whenSignInNeeded } from './api.js';
 import { fmt, fmtMs, h, tx } from './dom.js';
 import { lang, onLang, pick, profileName, rerender, setLang, t, type Key } from './i18n.js';
@@ -10,7 +10,7 @@ import { describeRequests } from './run-breakdown.js';
 import { RunView } from './run-view.js';
 
 let runView: RunView | null = null;
-let scenarios: ScenarioInfo[] = [];
+let presets: PresetInfo[] = [];
 let history: RunSummary[] = [];
 
 function shell(): HTMLElement {
@@ -34,10 +34,10 @@ function shell(): HTMLElement {
         h('section', { class: 'panel form-panel', id: 'new-run', 'aria-labelledby': 'new-run-title' }, h('h2', { id: 'new-run-title' }, tx('newRun'))),
         h(
           'section',
-          { class: 'panel scenarios-panel', id: 'scenarios', 'aria-labelledby': 'scenarios-title' },
-          h('h2', { id: 'scenarios-title' }, tx('scenarios')),
-          h('p', { class: 'hint' }, tx('scenariosHint')),
-          h('div', { id: 'scenario-list', class: 'scenario-list' }),
+          { class: 'panel presets-panel', id: 'presets', 'aria-labelledby': 'presets-title' },
+          h('h2', { id: 'presets-title' }, tx('presets')),
+          h('p', { class: 'hint' }, tx('presetsHint')),
+          h('div', { id: 'preset-list', class: 'preset-list' }),
         ),
       ),
       h(
@@ -105,29 +105,27 @@ async function route(): Promise<void> {
     panel.replaceChildren(h('p', { class: 'empty' }, tx('noRun')));
     return;
   }
-  runView = new RunView(id, () => void loadHistory(), (sid) => scenarios.find((s) => s.id === sid));
+  runView = new RunView(id, () => void loadHistory());
   panel.replaceChildren(runView.el);
   await runView.start();
   markCurrentInHistory();
 }
 
-function renderScenarios(): void {
-  const list = document.getElementById('scenario-list');
+function renderPresets(): void {
+  const list = document.getElementById('preset-list');
   if (!list) return;
   list.replaceChildren(
-    ...scenarios.map((s) => {
-      const faultId = `fault-${s.id}`;
-      const supportsFault = Boolean(s.fault);
-      const err = h('p', { class: 'field-error', id: `scenario-err-${s.id}`, role: 'alert', hidden: true });
-      const btn = h('button', { type: 'button', class: 'secondary', id: `scenario-${s.id}` }, t('runScenario'));
+    ...presets.map((p) => {
+      const err = h('p', { class: 'field-error', id: `preset-err-${p.id}`, role: 'alert', hidden: true });
+      const btn = h('button', { type: 'button', class: 'secondary', id: `preset-${p.id}` }, t('runPreset'));
       btn.addEventListener('click', () => {
         err.hidden = true;
         btn.disabled = true;
-        const fault = supportsFault ? (document.getElementById(faultId) as HTMLInputElement | null)?.checked : undefined;
         api
-          .runScenario(s.id, fault)
+          .startRun({ preset: p.id })
           .then((r) => {
             openRun(r.id);
+            void loadHistory();
             document.getElementById('run-panel')?.scrollIntoView({ block: 'start' });
           })
           .catch((e: ApiError) => {
@@ -136,18 +134,13 @@ function renderScenarios(): void {
           })
           .finally(() => (btn.disabled = false));
       });
+      const duration = p.run.duration ?? '';
       return h(
         'article',
-        { class: 'scenario' },
-        h('h3', {}, pick(s.title)),
-        h('p', {}, pick(s.description)),
-        h('p', { class: 'expects' }, s.alert ? t('expectsAlert', { alert: s.alert, s: s.expected_after_s ?? '?' }) : t('expectsNothing')),
-        h(
-          'p',
-          { class: 'hint' },
-          `${s.run.target.method} ${s.run.target.url} · ${s.run.rate} rps · ${typeof s.run.duration === 'number' ? `${s.run.duration} s` : s.run.duration}`,
-        ),
-        supportsFault ? h('label', { class: 'check' }, h('input', { type: 'checkbox', id: faultId, checked: true }), ' ', t('withFault')) : null,
+        { class: 'preset', 'data-preset': p.id },
+        h('h3', {}, pick(p.title)),
+        h('p', {}, pick(p.description)),
+        h('p', { class: 'hint' }, `${(p.run.requests ?? []).length} · ${p.run.rate ?? ''} rps · ${typeof duration === 'number' ? `${duration} s` : duration} · ${profileName(p.run.profile ?? 'constant')}`),
         h('div', { class: 'row actions' }, btn),
         err,
       );
@@ -155,13 +148,13 @@ function renderScenarios(): void {
   );
 }
 
-async function loadScenarios(): Promise<void> {
+async function loadPresets(): Promise<void> {
   try {
-    scenarios = await api.scenarios();
+    presets = await api.presets();
   } catch {
-    scenarios = [];
+    presets = [];
   }
-  renderScenarios();
+  renderPresets();
 }
 
 function renderHistory(): void {
@@ -216,7 +209,7 @@ async function main(): Promise<void> {
   onLang(() => {
     document.title = `${t('title')} · o11y-platform`;
     for (const b of document.querySelectorAll<HTMLButtonElement>('.lang-btn')) b.setAttribute('aria-pressed', String(b.dataset.lang === lang()));
-    renderScenarios();
+    renderPresets();
     renderHistory();
   });
   const form = new RunForm((id) => {
@@ -230,10 +223,10 @@ async function main(): Promise<void> {
   });
   document.getElementById('new-run')?.append(form.el);
   window.addEventListener('hashchange', () => void route());
-  await Promise.all([form.init(), loadScenarios(), loadHistory(), route()]);
-  // Profile and scenario names arrived: show them everywhere.
+  await Promise.all([form.init(), loadPresets(), loadHistory(), route()]);
+  // Profile names arrived: show them everywhere.
   rerender();
-  // Runs started elsewhere (scenarios, the CLI, /ws) show up, and running ones move on.
+  // Runs started elsewhere (the portal's scenarios and drills, the CLI, /ws) show up, and running ones move on.
   setInterval(() => {
     if (document.visibilityState === 'visible') void loadHistory();
   }, 5000);

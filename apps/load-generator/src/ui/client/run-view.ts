@@ -1,9 +1,9 @@
 // One run: counters (the original's five and more), live charts over SSE, the final summary, the report.
-import type { Percentiles, RunSummary, ScenarioInfo, SeriesPoint } from '../../contract/schemas.js';
+import type { Percentiles, RunSummary, SeriesPoint } from '../../contract/schemas.js';
 import { api, ApiError } from './api.js';
 import { RunCharts } from './charts.js';
 import { fmt, fmtMs, h, tx } from './dom.js';
-import { onLang, pick, profileName, t, type Key } from './i18n.js';
+import { onLang, profileName, t, type Key } from './i18n.js';
 import { describeRequests, RequestBreakdown } from './run-breakdown.js';
 
 const MAX_RECONNECTS = 30;
@@ -28,7 +28,6 @@ export class RunView {
   constructor(
     private readonly id: string,
     private readonly onFinished: () => void,
-    private readonly scenarioById: (id: string) => ScenarioInfo | undefined = () => undefined,
   ) {
     this.el = h(
       'div',
@@ -41,7 +40,6 @@ export class RunView {
         h('button', { type: 'button', id: 'stop', class: 'danger', hidden: true, onclick: () => void this.stop() }, tx('stop')),
       ),
       h('p', { id: 'run-target', class: 'run-target' }),
-      h('p', { id: 'run-scenario', class: 'hint', hidden: true }),
       h('p', { id: 'run-error', class: 'field-error', role: 'alert', hidden: true }),
       h('p', { id: 'run-bottleneck', class: 'warning', role: 'status', hidden: true }),
       h('progress', { id: 'run-progress', max: '1', value: '0' }),
@@ -204,14 +202,6 @@ export class RunView {
     stateEl.className = `badge state-${s.state}`;
     this.q('#stop').hidden = s.state !== 'running';
     this.q('#run-target').textContent = `${describeRequests(s)} · ${profileName(s.profile)} · ${fmt(s.target_rate, 2)} rps · ${fmt(s.duration, 1)} s`;
-    const scenEl = this.q('#run-scenario');
-    if (s.scenario) {
-      const known = this.scenarioById(s.scenario);
-      const alert = known?.alert;
-      const after = known?.expected_after_s ?? '?';
-      scenEl.hidden = false;
-      scenEl.textContent = alert ? t('scenarioOf', { id: known ? pick(known.title) : s.scenario, alert, s: after }) : known ? pick(known.title) : s.scenario;
-    }
     if (s.error) {
       const box = this.q('#run-error');
       box.textContent = t('err_generic', { msg: s.error });

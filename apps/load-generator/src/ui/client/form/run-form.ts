@@ -73,20 +73,16 @@ export class RunForm {
     } catch {
       /* not exposed: fall back below */
     }
-    if (base === 'http://127.0.0.1:4000') {
-      // The scenarios target the configured todo API; use its origin.
-      try {
-        const first = (await api.scenarios())[0];
-        if (first) base = new URL(first.run.target.url).origin;
-      } catch {
-        /* keep the default; the user can type it */
-      }
-    }
     let presets: PresetInfo[] = [];
     try {
       presets = await api.presets();
     } catch {
       /* no presets: the mix editor works without them */
+    }
+    if (base === 'http://127.0.0.1:4000') {
+      // The presets target the configured todo API; use its origin.
+      const login = presets[0]?.run.auth?.login_url;
+      if (login) base = new URL(login).origin;
     }
     this.auth.input('login-url').value = `${base}/api/login`;
     this.mix.init(`${base}/api/ping`, presets);

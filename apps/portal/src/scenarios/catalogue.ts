@@ -1,22 +1,26 @@
-import type { AuthInput, ScenarioInfo } from './contract/schemas.js';
-import type { Config } from './config.js';
+import { DEMO_USER } from '@o11y/platform';
+import type { RunRequest } from '../clients/load-generator.js';
+import type { Localized } from '../shared/api.js';
 
-/** The demo user seeded by the todo API (the Swagger example credentials). */
-export const DEMO_USER = { email: 'user@example.com', password: 'verysecret' };
-
-/** The todo API fault the high-latency scenario switches on: 600 ms on GET /api/tasks. */
+/** The todo API fault of the high-latency scenario: 600 ms on GET /api/tasks. */
 export const LATENCY_FAULT = { latency: { ms: 600, method: 'GET', route: '/api/tasks' } };
 
-/** A scenario as the server keeps it: what `GET /api/scenarios` lists, with the full run request (auth included). */
-export interface Scenario extends Omit<ScenarioInfo, 'run' | 'fault'> {
-  run: ScenarioInfo['run'] & { auth?: AuthInput };
-  /** The fault body put to the todo API's /api/faults for the run (and deleted after it). */
-  fault?: typeof LATENCY_FAULT;
+/** A one-click scenario: a plain load-generator run, and the fault the portal switches on for it. */
+export interface ScenarioDefinition {
+  id: string;
+  title: Localized;
+  description: Localized;
+  /** The alert the scenario should raise; null for one that raises none (a smoke test). */
+  alert: 'HighLatency' | 'HighDBLoad' | null;
+  /** Seconds after the start when the alert should be firing. */
+  expected_after_s: number | null;
+  run: RunRequest & { target: NonNullable<RunRequest['target']> };
+  /** Body of the todo API's PUT /api/faults while the run lasts (cleared after it). */
+  fault?: Record<string, Record<string, unknown>>;
 }
 
-/** One-click scenarios; URLs come from TODO_API_URL. */
-export function scenarios(config: Config): Scenario[] {
-  const api = config.todoApiUrl;
+/** The scenarios on the todo API at `api` (its URL as the load generator reaches it). */
+export function scenarios(api: string): ScenarioDefinition[] {
   const auth = { login_url: `${api}/api/login`, ...DEMO_USER };
   return [
     {
@@ -57,23 +61,4 @@ export function scenarios(config: Config): Scenario[] {
       run: { target: { method: 'GET', url: `${api}/api/ping` }, rate: 10, duration: 30, profile: 'constant' },
     },
   ];
-}
-
-/** Puts or deletes the todo API fault (with the admin token when one is configured). */
-export async function setFault(config: Config, fault: object | null): Promise<void> {
-  const headers: Record<string, string> = { accept: 'application/json' };
-  if (config.todoApiAdminToken) headers.authorization = `Bearer ${config.todoApiAdminToken}`;
-  if (fault) headers['content-type'] = 'application/json';
-  const url = `${config.todoApiUrl}/api/faults`;
-  let res: Response;
-  try {
-    res = await fetch(url, { method: fault ? 'PUT' : 'DELETE', headers, ...(fault ? { body: JSON.stringify(fault) } : {}), signal: AbortSignal.timeout(10_000) });
-  } catch (err) {
-    throw new Error(`could not ${fault ? 'switch on' : 'clear'} the todo API fault at ${url}: ${(err as Error).message}`);
-  }
-  if (!res.ok) {
-    const text = (await res.text()).slice(0, 200);
-    const hint = res.status === 401 || res.status === 403 ? ' (set TODO_API_ADMIN_TOKEN)' : '';
-    throw new Error(`could not ${fault ? 'switch on' : 'clear'} the todo API fault at ${url}: HTTP ${res.status}${hint} ${text}`);
-  }
 }
