@@ -7,6 +7,7 @@ import { createLogger } from '@o11y/telemetry';
 import { histogramSeries, parseExposition, samplesOf, scrape, valueOf } from '../../../test/helpers/metrics.js';
 import { buildApp } from '../src/app.js';
 import { testConfig, type Config } from '../src/config.js';
+import type { RunSummary, SeriesPoint } from '../src/contract/schemas.js';
 import { startTarget, sleep, type TargetServer } from './target-server.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'loadgen-api-'));
@@ -126,6 +127,40 @@ describe('runs', () => {
     expect(list[0]?.id).toBe(id);
     for (let i = 1; i < list.length; i++) expect(list[i - 1]!.started_at >= list[i]!.started_at).toBe(true);
     expect((await app.inject('/api/runs/nope')).statusCode).toBe(404);
+  });
+
+  it('reports the latency breakdown and the generator\'s verdict in the summary, the series, the CSV and JSON reports and OpenAPI', async () => {
+    const res = await post('/api/runs', { target: { url: `${target.url}/phases` }, rate: 50, duration: 2 });
+    const { id } = res.json() as { id: string };
+    const s = (await waitDone(id)) as unknown as RunSummary;
+    // Through the API's serializer: every phase, as percentiles, for the run and for its request.
+    const phases = ['intended_to_sent', 'sent_to_first_byte', 'first_byte_to_done'] as const;
+    for (const k of phases) {
+      expect(s.latency_breakdown[k].p50).toBeGreaterThan(0);
+      expect(s.latency_breakdown[k].max).toBeGreaterThanOrEqual(s.latency_breakdown[k].p99);
+    }
+    expect(s.requests.default?.latency_breakdown).toEqual(s.latency_breakdown);
+    expect(s.latency_breakdown.intended_to_sent.p50 + s.latency_breakdown.sent_to_first_byte.p50).toBeLessThanOrEqual(s.latency.p99 + 1);
+    expect(s.bottleneck).toBeNull();
+    expect(s.warnings).toEqual([]);
+    expect(s.engine_utilization).toBeGreaterThan(0);
+    expect(s.engine_utilization).toBeLessThanOrEqual(1);
+    const { points } = (await app.inject(`/api/runs/${id}/series`)).json() as { points: SeriesPoint[] };
+    const fields = ['intended_to_sent_p50_ms', 'intended_to_sent_p99_ms', 'sent_to_first_byte_p50_ms', 'sent_to_first_byte_p99_ms', 'first_byte_to_done_p50_ms', 'first_byte_to_done_p99_ms', 'engine_utilization'] as const;
+    for (const f of fields) expect(points[0]?.[f], f).toBeGreaterThan(0);
+    // The CSV carries the same numbers, column by column.
+    const [head, ...rows] = (await app.inject(`/api/runs/${id}/report?format=csv`)).body.trim().split('\n');
+    const cols = head!.split(',');
+    for (const f of fields) {
+      const i = cols.indexOf(f);
+      expect(i, f).toBeGreaterThan(0);
+      expect(rows.map((r) => Number(r.split(',')[i]))).toEqual(points.map((p) => p[f]));
+    }
+    const json = (await app.inject(`/api/runs/${id}/report?format=json`)).json() as { summary: RunSummary };
+    expect(json.summary.latency_breakdown).toEqual(s.latency_breakdown);
+    const doc = (await app.inject('/openapi.json')).json() as Record<string, unknown>;
+    const text = JSON.stringify(doc);
+    for (const name of ['latency_breakdown', 'intended_to_sent', 'sent_to_first_byte', 'first_byte_to_done', 'bottleneck', 'warnings', 'engine_utilization', 'intended_to_sent_p99_ms']) expect(text).toContain(`"${name}"`);
   });
 
   it('stops a run within 1 s', async () => {

@@ -38,6 +38,21 @@ describe('o11y-load attack', () => {
     expect(r.out).toContain('Run finished');
     expect(r.out).toContain('sent 60  ok 60  failed 0  dropped 0');
     expect(target.seen.some((s) => s.headers['x-test'] === '1')).toBe(true);
+    expect(r.out).not.toContain('WARNING');
+  });
+
+  it('breaks the latency down in its report, and says when the generator, not the target, is the bottleneck', async () => {
+    // An in-flight cap of 1 at 2 000 rps: the generator drops what a local target would answer at once.
+    const r = await cli(['attack', '--url', `${target.url}/capped`, '--rate', '2000', '--duration', '1', '--max-in-flight', '1']);
+    expect(r.code).toBe(0);
+    for (const phase of ['intended → sent', 'sent → first byte', 'first byte → done']) expect(r.out).toMatch(new RegExp(`${phase}\\s+p50 [\\d.]+  p90 [\\d.]+ .* max [\\d.]+ ms`));
+    expect(r.out).toMatch(/^WARNING: the generator, not the target, is the bottleneck: [\d.]+ % of the schedule was dropped at the in-flight cap \(1\)/m);
+    expect(r.err.trim().split('\n')[0]).toMatch(/intended→sent p99 [\d.]+ ms$/);
+    const json = await cli(['attack', '--url', `${target.url}/capped-json`, '--rate', '2000', '--duration', '1', '--max-in-flight', '1', '--json']);
+    const summary = JSON.parse(json.out);
+    expect(summary.bottleneck).toBe('generator');
+    expect(summary.warnings[0]).toMatch(/^the generator, not the target, is the bottleneck/);
+    expect(Object.keys(summary.latency_breakdown)).toEqual(['intended_to_sent', 'sent_to_first_byte', 'first_byte_to_done']);
   });
 
   it('writes --output and prints --json', async () => {

@@ -165,7 +165,7 @@ describe('segment and start_at in the API', () => {
     expect(merge.points).toEqual(own.points);
     const s = page.summary;
     const merged = merge.summary({ id: s.id, state: s.state, startedAt: new Date(s.started_at), finishedAt: new Date(s.finished_at as string), over: true });
-    for (const f of ['sent', 'ok', 'failed', 'dropped', 'lag_p99_ms', 'status_codes', 'seed', 'profile'] as const) expect(merged[f], f).toEqual(s[f]);
+    for (const f of ['sent', 'ok', 'failed', 'dropped', 'lag_p99_ms', 'engine_utilization', 'bottleneck', 'warnings', 'status_codes', 'seed', 'profile'] as const) expect(merged[f], f).toEqual(s[f]);
     // Percentiles come from the same histograms; the maximum crossed the wire as its HDR bucket
     // (3 significant digits), so it is equal within that precision.
     const withinHdr = (a: Percentiles, b: Percentiles, label: string) => {
@@ -174,11 +174,37 @@ describe('segment and start_at in the API', () => {
     };
     withinHdr(merged.latency, s.latency, 'latency');
     withinHdr(merged.service_latency, s.service_latency, 'service latency');
+    const phases = ['intended_to_sent', 'sent_to_first_byte', 'first_byte_to_done'] as const;
+    for (const phase of phases) withinHdr(merged.latency_breakdown[phase], s.latency_breakdown[phase], phase);
     for (const [name, r] of Object.entries(s.requests)) {
       const m = merged.requests[name] as typeof r;
-      expect({ ...m, latency: undefined }, name).toEqual({ ...r, latency: undefined });
+      expect({ ...m, latency: undefined, latency_breakdown: undefined }, name).toEqual({ ...r, latency: undefined, latency_breakdown: undefined });
       withinHdr(m.latency, r.latency, name);
+      for (const phase of phases) withinHdr(m.latency_breakdown[phase], r.latency_breakdown[phase], `${name} ${phase}`);
     }
+  });
+
+  it('a split run is limited by the generator when any share says so, each warning naming its share', async () => {
+    const res = await post({ target: { url: `${target.url}/a` }, rate: 20, duration: 1, seed: 9 });
+    const { id } = res.json() as { id: string };
+    await expect.poll(async () => (await summaryOf(id)).state, { timeout: 20_000 }).toBe('finished');
+    const page = await windowsOf(id);
+    const share = (index: number, bottleneck: RunSummary['bottleneck'], warnings: string[]) => ({
+      ...page,
+      windows: index === 0 ? page.windows : [],
+      summary: { ...page.summary, segment: { index, count: 2 }, bottleneck, warnings },
+    });
+    const merge = new SplitRunMerge(page.summary, 2);
+    merge.add(0, share(0, null, []));
+    merge.add(1, share(1, 'generator', ['the generator, not the target, is the bottleneck: requests waited 40 ms']));
+    merge.finish();
+    const merged = merge.summary({ id, state: 'finished', startedAt: new Date(page.summary.started_at), over: true });
+    expect(merged.bottleneck).toBe('generator');
+    expect(merged.warnings).toEqual(['share 2/2: the generator, not the target, is the bottleneck: requests waited 40 ms']);
+    const calm = new SplitRunMerge(page.summary, 2);
+    calm.add(0, share(0, null, []));
+    calm.add(1, share(1, null, []));
+    expect(calm.summary({ id, state: 'finished', startedAt: new Date(page.summary.started_at), over: true }).bottleneck).toBeNull();
   });
 
   it('with worker threads, a share still sends exactly its arrivals (k ≡ index mod count)', async () => {

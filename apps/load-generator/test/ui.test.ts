@@ -2,6 +2,7 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { launchBrowser, screenshotPath } from '../../../test/helpers/browser.js';
+import type { RunSummary } from '../src/contract/schemas.js';
 import { until, usePage } from './ui-helpers.js';
 
 const ui = usePage();
@@ -190,6 +191,51 @@ describe('load generator page', () => {
       await ru.close();
     }
   });
+
+  it('shows the latency breakdown next to the total, and says when the generator, not the target, is the bottleneck (in English and Russian)', async () => {
+    const startRun = async (body: Record<string, unknown>) => {
+      const res = await fetch(`${ui.lg.url}/api/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ target: { url: `${ui.target.url}/ui-phases` }, ...body }) });
+      expect(res.status).toBe(201);
+      return ((await res.json()) as { id: string }).id;
+    };
+    const finished = async (id: string) => {
+      await expect.poll(async () => ((await (await fetch(`${ui.lg.url}/api/runs/${id}`)).json()) as RunSummary).state, { timeout: 15_000 }).toBe('finished');
+      return (await (await fetch(`${ui.lg.url}/api/runs/${id}`)).json()) as RunSummary;
+    };
+    const shown = async (page: Page, sel: string) => Number((await page.locator(sel).innerText()).replace(/[^\d.]/g, ''));
+    const rounded = (x: number) => Number(x.toFixed(x < 10 ? 2 : x < 100 ? 1 : 0));
+
+    const healthyId = await startRun({ rate: 40, duration: 2 });
+    const healthy = await finished(healthyId);
+    const page = await openPage();
+    await page.goto(`${ui.lg.url}/#/runs/${healthyId}`);
+    await page.locator('#run-summary').waitFor();
+    // The three phases' p99 beside the total p99, as the summary has them.
+    expect(await shown(page, '#c-to-sent')).toBe(rounded(healthy.latency_breakdown.intended_to_sent.p99));
+    expect(await shown(page, '#c-to-first-byte')).toBe(rounded(healthy.latency_breakdown.sent_to_first_byte.p99));
+    expect(await shown(page, '#c-to-done')).toBe(rounded(healthy.latency_breakdown.first_byte_to_done.p99));
+    expect(await page.locator('#s-sent-to-first-byte td').first().innerText()).toBe(String(rounded(healthy.latency_breakdown.sent_to_first_byte.p50)));
+    expect(await page.locator('#s-intended-to-sent th').innerText()).toBe('intended → sent');
+    expect(await page.locator('#run-bottleneck').isHidden()).toBe(true);
+
+    // An in-flight cap of 1 at 2 000 rps: the generator drops what the target would take at once.
+    const cappedId = await startRun({ rate: 2000, duration: 2, max_in_flight: 1 });
+    const capped = await finished(cappedId);
+    expect(capped.bottleneck).toBe('generator');
+    await page.goto(`${ui.lg.url}/#/runs/${cappedId}`);
+    await page.locator('#run-summary').waitFor();
+    const warning = page.locator('#run-bottleneck');
+    await expect.poll(() => warning.isVisible()).toBe(true);
+    expect(await warning.innerText()).toContain('the generator, not the target, is the bottleneck');
+    const dropped = /([\d.]+) % of the schedule dropped/.exec(await warning.innerText());
+    expect(Number(dropped?.[1])).toBe(Number(((100 * capped.dropped) / (capped.sent + capped.dropped)).toFixed(1)));
+    await page.screenshot({ path: screenshotPath('loadgen-bottleneck'), fullPage: true });
+    await page.click('button[data-lang="ru"]');
+    await expect.poll(() => warning.innerText()).toContain('узкое место — генератор нагрузки, а не цель');
+    expect(await page.locator('#s-intended-to-sent th').innerText()).toBe('план → отправка');
+    await page.click('button[data-lang="en"]');
+    await page.close();
+  }, 60_000);
 
   it('has no horizontal scroll on a 375 px phone, with a run open', async () => {
     const page = await openPage(375, 800);

@@ -15,6 +15,8 @@ export interface Tracing {
   tracer: Tracer;
   /** True when spans leave the process (an OTLP endpoint is configured). */
   exporting: boolean;
+  /** Exports the spans still batched, and keeps tracing (a thread that lives on after its work). */
+  flush(): Promise<void>;
   shutdown(): Promise<void>;
 }
 
@@ -52,6 +54,7 @@ export function startTracing(config: TracingConfig): Tracing {
   active = {
     tracer: trace.getTracer(config.serviceName, config.serviceVersion),
     exporting,
+    flush: () => provider.forceFlush(),
     shutdown: () => provider.shutdown(),
   };
   return active;

@@ -1,6 +1,27 @@
 import { ERROR_CLASSES, type RequestPoint, type SeriesPoint } from '../contract/schemas.js';
 
-const FIXED = ['t', 'target_rps', 'sent', 'ok', 'failed', 'dropped', 'in_flight', 'p50_ms', 'p95_ms', 'p99_ms', 'service_p50_ms', 'service_p99_ms', 'lag_p99_ms'] as const;
+const FIXED = [
+  't',
+  'target_rps',
+  'sent',
+  'ok',
+  'failed',
+  'dropped',
+  'in_flight',
+  'p50_ms',
+  'p95_ms',
+  'p99_ms',
+  'service_p50_ms',
+  'service_p99_ms',
+  'intended_to_sent_p50_ms',
+  'intended_to_sent_p99_ms',
+  'sent_to_first_byte_p50_ms',
+  'sent_to_first_byte_p99_ms',
+  'first_byte_to_done_p50_ms',
+  'first_byte_to_done_p99_ms',
+  'lag_p99_ms',
+  'engine_utilization',
+] as const;
 const PER_REQUEST: ReadonlyArray<keyof RequestPoint> = ['sent', 'ok', 'failed', 'dropped', 'p50_ms', 'p99_ms'];
 
 /**

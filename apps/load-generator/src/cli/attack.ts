@@ -4,6 +4,7 @@ import { parseDuration } from '@o11y/platform';
 import { readConfig } from '../config.js';
 import type { RunRequest, SeriesPoint } from '../contract/schemas.js';
 import { Run } from '../engine/run.js';
+import { engineThreads } from '../engine/threads.js';
 import { validateRunRequest } from '../engine/validate.js';
 import { InputError } from '../errors.js';
 import { presets, resolvePreset } from '../presets.js';
@@ -43,6 +44,8 @@ attack options:
                              --option 'stages=[{"duration":"10s","rate":200}]'
       --seed N               seed of the chaotic profile and of the mix draw
       --max-in-flight N      in-flight cap; due requests over it are dropped (default 10000)
+      --threads N            engine threads (default: one per 12 000 rps of the peak rate, at
+                             most one per core)
       --timeout D            per-request timeout (default 30s)
       --login-url URL --email E
                              log in first and send Authorization: Bearer (re-login once on 401);
@@ -253,6 +256,7 @@ async function main(argv: string[], io: CliIO): Promise<number> {
   void run.start();
   const summary = await run.finished;
   release();
+  await engineThreads.closeIdle();
   if (values.output) writeFileSync(values.output, `${JSON.stringify({ summary, points: run.points }, null, 2)}\n`);
   return finish(io, summary, values.json ? summary : undefined, thresholds);
 }

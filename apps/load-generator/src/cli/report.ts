@@ -4,7 +4,7 @@ const f1 = (x: number) => x.toFixed(1);
 
 export function progressLine(point: SeriesPoint): string {
   const errors = point.failed;
-  return `${String(point.t + 1).padStart(5)}s  target ${f1(point.target_rps).padStart(8)} rps  achieved ${f1(point.sent).padStart(8)} rps  p99 ${f1(point.p99_ms).padStart(7)} ms  errors ${String(errors).padStart(5)}  dropped ${String(point.dropped).padStart(5)}  in-flight ${point.in_flight}`;
+  return `${String(point.t + 1).padStart(5)}s  target ${f1(point.target_rps).padStart(8)} rps  achieved ${f1(point.sent).padStart(8)} rps  p99 ${f1(point.p99_ms).padStart(7)} ms  errors ${String(errors).padStart(5)}  dropped ${String(point.dropped).padStart(5)}  in-flight ${point.in_flight}  intended→sent p99 ${f1(point.intended_to_sent_p99_ms)} ms`;
 }
 
 const table = (rows: string[][]): string[] => {
@@ -36,9 +36,13 @@ export function textReport(s: RunSummary): string {
     `  sent ${s.sent}  ok ${s.ok}  failed ${s.failed}  dropped ${s.dropped}  achieved ${s.achieved_rps} rps${mix && s.redrawn ? `  redrawn ${s.redrawn}` : ''}`,
     `  latency (from intended send)  ${pct(s.latency)}`,
     `  service latency (from send)   ${pct(s.service_latency)}`,
-    `  scheduler lag p99 ${s.lag_p99_ms} ms`,
+    `    intended → sent             ${pct(s.latency_breakdown.intended_to_sent)}`,
+    `    sent → first byte           ${pct(s.latency_breakdown.sent_to_first_byte)}`,
+    `    first byte → done           ${pct(s.latency_breakdown.first_byte_to_done)}`,
+    `  scheduler lag p99 ${s.lag_p99_ms} ms, engine threads busy ${Math.round(s.engine_utilization * 100)} %`,
     `  status codes: ${codes}`,
     `  errors: ${errs}`,
     ...(mix ? ['  requests:', ...requestsTable(s)] : []),
+    ...s.warnings.map((w) => `WARNING: ${w}`),
   ].join('\n');
 }

@@ -12,3 +12,10 @@ export type Method = (typeof METHODS)[number];
 export const MAX_REQUESTS = 20;
 /** The name a run posted with `target` gives its one request. */
 export const DEFAULT_REQUEST_NAME = 'default';
+
+/**
+ * The warning of a run whose generator could not keep its schedule (summary.bottleneck "generator"):
+ * its reported latency is then partly its own queueing. The criteria are in the README ("When the
+ * generator is the bottleneck") and engine/bottleneck.ts.
+ */
+export const BOTTLENECK_GENERATOR = 'the generator, not the target, is the bottleneck';

@@ -5,7 +5,7 @@
  * page import it. Field names are snake_case like every JSON body of the platform.
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { MAX_REQUESTS } from './constants.js';
+import { BOTTLENECK_GENERATOR, MAX_REQUESTS } from './constants.js';
 import { MAX_SEGMENTS, START_AT_MAX_AHEAD_MS, START_AT_MAX_BEHIND_MS } from './segments.js';
 
 export * from './constants.js';
@@ -120,6 +120,17 @@ export const PercentilesSchema = Type.Object({
 /** Latency percentiles in milliseconds. */
 export type Percentiles = Static<typeof PercentilesSchema>;
 
+const LatencyBreakdownSchema = Type.Object(
+  {
+    intended_to_sent: Type.Object(PercentilesSchema.properties, { description: 'ms from the intended send time to the write on a connection: the scheduler\'s lateness and the wait for a connection (the generator\'s own share)' }),
+    sent_to_first_byte: Type.Object(PercentilesSchema.properties, { description: 'ms from the write to the first byte of the response: network and the target\'s work' }),
+    first_byte_to_done: Type.Object(PercentilesSchema.properties, { description: 'ms from the first byte to the end of the response' }),
+  },
+  { description: 'The latency from the intended time in three phases, each over the requests that reached it (a request refused before it was written has none)' },
+);
+/** `latency_breakdown`: where the time between intended send and completion went. */
+export type LatencyBreakdown = Static<typeof LatencyBreakdownSchema>;
+
 const Counts = Type.Record(Type.String(), Type.Number());
 const RunStateSchema = Type.Union([Type.Literal('running'), Type.Literal('finished'), Type.Literal('stopped'), Type.Literal('failed')]);
 export type RunState = Static<typeof RunStateSchema>;
@@ -133,6 +144,7 @@ export const RequestStatsSchema = Type.Object({
   failed: Type.Number({ description: '4xx, 5xx and transport errors' }),
   dropped: Type.Number({ description: 'Arrivals drawn for this request while the in-flight cap was reached' }),
   latency: Type.Object(PercentilesSchema.properties, { description: 'ms, from the intended send time' }),
+  latency_breakdown: LatencyBreakdownSchema,
   status_codes: Counts,
   errors: ErrorsSchema,
 });
@@ -161,7 +173,13 @@ export const SummarySchema = Type.Object({
   in_flight: Type.Number(),
   latency: Type.Object(PercentilesSchema.properties, { description: 'ms, from the intended send time (coordinated-omission free)' }),
   service_latency: Type.Object(PercentilesSchema.properties, { description: 'ms, from the actual send' }),
-  lag_p99_ms: Type.Number(),
+  latency_breakdown: LatencyBreakdownSchema,
+  lag_p99_ms: Type.Number({ description: 'ms: how late the scheduler took requests after their intended time (p99)' }),
+  engine_utilization: Type.Number({ description: 'Event-loop utilization of the engine threads over the run, 0–1 (their mean): near 1 the generator had no CPU to spare' }),
+  bottleneck: Type.Union([Type.Literal('generator'), Type.Null()], {
+    description: '"generator" when the generator could not keep its own schedule (see warnings), so the latency it reports is partly its own queueing; null otherwise',
+  }),
+  warnings: Type.Array(Type.String(), { description: `What the reader of these numbers must know, in English, e.g. "${BOTTLENECK_GENERATOR}: …"` }),
   status_codes: Counts,
   errors: ErrorsSchema,
   requests: Type.Record(Type.String(), RequestStatsSchema, { description: 'Per request of the mix, by name, in the order of the run request' }),
@@ -194,7 +212,14 @@ export const PointSchema = Type.Object({
   p99_ms: Type.Number(),
   service_p50_ms: Type.Number(),
   service_p99_ms: Type.Number(),
+  intended_to_sent_p50_ms: Type.Number({ description: 'The latency breakdown of the second (see the summary\'s latency_breakdown)' }),
+  intended_to_sent_p99_ms: Type.Number(),
+  sent_to_first_byte_p50_ms: Type.Number(),
+  sent_to_first_byte_p99_ms: Type.Number(),
+  first_byte_to_done_p50_ms: Type.Number(),
+  first_byte_to_done_p99_ms: Type.Number(),
   lag_p99_ms: Type.Number(),
+  engine_utilization: Type.Number({ description: 'Event-loop utilization of the engine threads in this second, 0–1' }),
   status_codes: Counts,
   errors: ErrorsSchema,
   requests: Type.Record(Type.String(), RequestPointSchema, { description: 'Per request of the mix, by name' }),
@@ -214,6 +239,9 @@ const WindowCounts = {
   status: Counts,
   errors: ErrorsSchema,
   latency: Histogram('From the intended send time'),
+  intendedToSent: Histogram('Intended send time → written on a connection'),
+  sentToFirstByte: Histogram('Written → first byte of the response'),
+  firstByteToDone: Histogram('First byte → response complete'),
   promLatency: Buckets,
   promService: Buckets,
 };
@@ -227,6 +255,8 @@ export const WindowSchema = Type.Object(
     service: Histogram('From the actual send'),
     lag: Histogram('Scheduler lag'),
     promLag: Buckets,
+    loopActiveMs: Type.Number({ description: "Busy ms of the engine threads' event loops in this second, summed over threads" }),
+    loopMs: Type.Number({ description: 'Elapsed ms those event loops were measured over, summed over threads' }),
     requests: Type.Array(Type.Object(WindowCounts, Loose), { description: 'Per request of the mix, in the order of the run request' }),
   },
   {

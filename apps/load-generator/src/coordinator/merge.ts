@@ -99,6 +99,12 @@ export class SplitRunMerge {
       covered: head.over ? Math.min(elapsed, duration) : Math.min(this.points.length, duration),
       inFlight: known.reduce((n, s) => n + s.in_flight, 0),
       profile: this.definition.profile,
+      // Each generator judged its own schedule (its cap, its threads): the run was limited by a
+      // generator when any of them says so.
+      verdict: {
+        bottleneck: known.some((s) => s.bottleneck === 'generator') ? 'generator' : null,
+        warnings: known.flatMap((s) => s.warnings.map((w) => (s.segment ? `share ${s.segment.index + 1}/${s.segment.count}: ${w}` : w))),
+      },
     });
   }
 }

@@ -8,6 +8,7 @@ import { Run, type RunDeps } from './run.js';
 import type { WireWindow } from './stats.js';
 import { KEEP_RUNS, RunStore, type StoredRun } from './store.js';
 import { validateRunRequest, type Limits } from './validate.js';
+import { engineThreads } from './threads.js';
 
 export interface ManagerOptions {
   limits: Limits;
@@ -147,9 +148,10 @@ export class RunManager {
     return this.summary(id);
   }
 
-  /** Stops every active run and waits for their summaries to be saved. */
+  /** Stops every active run, waits for their summaries to be saved, and ends the idle engine threads. */
   async shutdown(): Promise<void> {
     await Promise.all([...this.active.values()].map((r) => r.stop()));
     await Promise.all([...this.saving]);
+    await engineThreads.closeIdle();
   }
 }

@@ -1,15 +1,35 @@
-import type { Percentiles, RequestPoint, RequestStats, RunState, RunSummary, Segment, SeriesPoint } from '../contract/schemas.js';
+import type { LatencyBreakdown, Percentiles, RequestPoint, RequestStats, RunState, RunSummary, Segment, SeriesPoint } from '../contract/schemas.js';
 import type { PreparedRequest } from '../contract/requests.js';
 import type { RateCurve } from '../profiles/types.js';
-import { mergeRequestWindow, newHistogram, newRequestWindow, pctMs, type Histogram, type RequestWindow, type WindowStats } from './stats.js';
+import { assessGenerator, type Assessment } from './bottleneck.js';
+import { mergeRequestWindow, newHistogram, newRequestWindow, pctMs, pctsMs, type Histogram, type RequestWindow, type WindowStats } from './stats.js';
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
+
+const SUMMARY_PERCENTILES = [50, 90, 95, 99, 99.9];
 
 /** What the totals need of a request: its name (the key of the statistics) and what the report shows. */
 export type RequestInfo = Pick<PreparedRequest, 'name' | 'method' | 'url' | 'weight'>;
 
 export function percentiles(h: Histogram): Percentiles {
-  return { p50: pctMs(h, 50), p90: pctMs(h, 90), p95: pctMs(h, 95), p99: pctMs(h, 99), p999: pctMs(h, 99.9), max: h.totalCount ? Math.round(h.maxValue) / 1000 : 0 };
+  const [p50 = 0, p90 = 0, p95 = 0, p99 = 0, p999 = 0] = pctsMs(h, SUMMARY_PERCENTILES);
+  return { p50, p90, p95, p99, p999, max: h.totalCount ? Math.round(h.maxValue) / 1000 : 0 };
+}
+
+/** p50 and p99 of a second's histogram, in one pass. */
+function p50p99(h: Histogram): [number, number] {
+  const [p50 = 0, p99 = 0] = pctsMs(h, [50, 99]);
+  return [p50, p99];
+}
+
+/** The three phases of a window's (or the run's) latency as percentiles. */
+export function breakdown(r: RequestWindow): LatencyBreakdown {
+  return { intended_to_sent: percentiles(r.intendedToSent), sent_to_first_byte: percentiles(r.sentToFirstByte), first_byte_to_done: percentiles(r.firstByteToDone) };
+}
+
+/** Busy share of the engine threads' event loops (0 before any was measured). */
+export function utilization(w: { loopActiveMs: number; loopMs: number }): number {
+  return w.loopMs > 0 ? Math.round((w.loopActiveMs / w.loopMs) * 1000) / 1000 : 0;
 }
 
 /**
@@ -23,6 +43,8 @@ export class RunTotals {
   redrawn = 0;
   readonly service = newHistogram();
   readonly lag = newHistogram();
+  /** The engine threads' event loops: busy and elapsed ms, summed over windows and threads. */
+  readonly loop = { loopActiveMs: 0, loopMs: 0 };
   /** Sent in the last merged second (loadgen_rps_current). */
   lastSecondSent = 0;
 
@@ -44,14 +66,22 @@ export class RunTotals {
     this.redrawn += w.redrawn;
     if (w.service.totalCount) this.service.add(w.service);
     if (w.lag.totalCount) this.lag.add(w.lag);
+    this.loop.loopActiveMs += w.loopActiveMs;
+    this.loop.loopMs += w.loopMs;
     this.lastSecondSent = w.sent;
     const requests: Record<string, RequestPoint> = {};
     w.requests.forEach((r, i) => {
       const into = this.requests[i];
       if (into) mergeRequestWindow(into, r);
       const name = this.spec.requests[i]?.name ?? String(i);
-      requests[name] = { sent: r.sent, ok: r.ok, failed: r.failed, dropped: r.dropped, p50_ms: pctMs(r.latency, 50), p99_ms: pctMs(r.latency, 99) };
+      const [p50, p99] = p50p99(r.latency);
+      requests[name] = { sent: r.sent, ok: r.ok, failed: r.failed, dropped: r.dropped, p50_ms: p50, p99_ms: p99 };
     });
+    const [p50, p95, p99] = pctsMs(w.latency, [50, 95, 99]);
+    const [service50, service99] = p50p99(w.service);
+    const [toSent50, toSent99] = p50p99(w.intendedToSent);
+    const [toFirstByte50, toFirstByte99] = p50p99(w.sentToFirstByte);
+    const [toDone50, toDone99] = p50p99(w.firstByteToDone);
     return {
       t: w.index,
       target_rps: round3(expected),
@@ -60,12 +90,19 @@ export class RunTotals {
       failed: w.failed,
       dropped: w.dropped,
       in_flight: w.inFlight,
-      p50_ms: pctMs(w.latency, 50),
-      p95_ms: pctMs(w.latency, 95),
-      p99_ms: pctMs(w.latency, 99),
-      service_p50_ms: pctMs(w.service, 50),
-      service_p99_ms: pctMs(w.service, 99),
+      p50_ms: p50 ?? 0,
+      p95_ms: p95 ?? 0,
+      p99_ms: p99 ?? 0,
+      service_p50_ms: service50,
+      service_p99_ms: service99,
+      intended_to_sent_p50_ms: toSent50,
+      intended_to_sent_p99_ms: toSent99,
+      sent_to_first_byte_p50_ms: toFirstByte50,
+      sent_to_first_byte_p99_ms: toFirstByte99,
+      first_byte_to_done_p50_ms: toDone50,
+      first_byte_to_done_p99_ms: toDone99,
       lag_p99_ms: pctMs(w.lag, 99),
+      engine_utilization: utilization(w),
       status_codes: { ...w.status },
       errors: { ...w.errors },
       requests,
@@ -92,6 +129,7 @@ export class RunTotals {
         failed: t.failed,
         dropped: t.dropped,
         latency: percentiles(t.latency),
+        latency_breakdown: breakdown(t),
         status_codes: { ...t.status },
         errors: { ...t.errors },
       };
@@ -115,10 +153,32 @@ export interface SummaryHead {
   profile: { id: string; rate: number; duration: number; options: Record<string, unknown>; seed: number };
   scenario?: string | undefined;
   segment?: Segment | undefined;
+  /** The run's in-flight cap, which the generator's verdict weighs drops against. */
+  maxInFlight?: number | undefined;
+  /** The verdict when it is not this run's own (a split run's: its shares'). */
+  verdict?: Assessment | undefined;
 }
 
 /** A run summary from its totals: one shape for a run, a share of a split run and the merged split run. */
 export function summarize(t: RunTotals, head: SummaryHead): RunSummary {
+  const achieved = head.covered > 0 ? round3(t.run.sent / head.covered) : 0;
+  const engineUtilization = utilization(t.loop);
+  const lagP99 = pctMs(t.lag, 99);
+  const [intendedToSentP50 = 0, intendedToSentP99 = 0] = pctsMs(t.run.intendedToSent, [50, 99]);
+  const { bottleneck, warnings } =
+    head.verdict ??
+    assessGenerator({
+      sent: t.run.sent,
+      dropped: t.run.dropped,
+      achievedRps: achieved,
+      maxInFlight: head.maxInFlight ?? 0,
+      intendedToSentP50,
+      intendedToSentP99,
+      lagP99,
+      // From the Prometheus buckets' sum and count: the HDR histogram's mean walks all its counts.
+      serviceMeanMs: t.run.promService.count ? (t.run.promService.sum / t.run.promService.count) * 1000 : 0,
+      utilization: engineUtilization,
+    });
   return {
     id: head.id,
     state: head.state,
@@ -137,11 +197,15 @@ export function summarize(t: RunTotals, head: SummaryHead): RunSummary {
     failed: t.run.failed,
     dropped: t.run.dropped,
     redrawn: t.redrawn,
-    achieved_rps: head.covered > 0 ? round3(t.run.sent / head.covered) : 0,
+    achieved_rps: achieved,
     in_flight: head.inFlight,
     latency: percentiles(t.run.latency),
     service_latency: percentiles(t.service),
-    lag_p99_ms: pctMs(t.lag, 99),
+    latency_breakdown: breakdown(t.run),
+    lag_p99_ms: lagP99,
+    engine_utilization: engineUtilization,
+    bottleneck,
+    warnings,
     status_codes: { ...t.run.status },
     errors: { ...t.run.errors },
     requests: t.requestStats(),

@@ -23,8 +23,10 @@ export interface RunSpec {
   scenario?: string | undefined;
   traceRatio: number;
   userAgent: string;
-  /** Shards (threads); "auto" uses worker threads when one core is not enough for the peak rate. */
+  /** Shards (threads); "auto" (autoThreads) uses worker threads when one is not enough for the peak rate. */
   threads?: number | 'auto';
+  /** Connections per origin and thread at most (MAX_CONNECTIONS by default; the in-flight cap bounds them too). */
+  connections?: number;
   /** This instance's share of a run split across instances: arrivals k ≡ index (mod count). */
   segment?: Segment | undefined;
   /** t = 0 as epoch ms (Date.now's clock), common to every share; undefined = as soon as the run is ready. */
@@ -47,8 +49,23 @@ export interface RunDeps {
   afterEnd?: () => Promise<void>;
 }
 
-/** Peak rate one thread holds comfortably; above it the run uses worker threads, if there are cores to spare. */
-export const RPS_PER_THREAD = 15000;
+/**
+ * Peak rate per engine thread. A thread costs 25–35 µs of CPU per request (undici, the kernel's
+ * socket calls, our statistics), so at 12 000 rps it is 40–50 % busy: enough slack that a stall
+ * (GC, the VM taking the CPU) is caught up within milliseconds. Above it a run is split over
+ * worker threads, up to one per core (README, "Threads").
+ */
+export const RPS_PER_THREAD = 12_000;
+
+/**
+ * Engine threads for a peak rate: one per RPS_PER_THREAD, at most one per core. This thread
+ * (merging once a second, the API) needs little, so it gets no core of its own: on 2 cores with a
+ * local target, two engine threads at 20 000 rps kept p99 at 2–4 ms where one thread, 60 % busy,
+ * let stalls pile up to 20 ms and more (measured in bench/; README, "Threads").
+ */
+export function autoThreads(peak: number, cores: number): number {
+  return Math.max(1, Math.min(cores, Math.ceil(peak / RPS_PER_THREAD)));
+}
 
 /**
  * One run: starts its shards (in this thread or in worker threads), merges their windows second
@@ -105,6 +122,11 @@ export class Run extends EventEmitter {
     return this.spec.id;
   }
 
+  /** Engine threads (shards) the run uses: 0 before it started them. */
+  get threads(): number {
+    return this.shards.length;
+  }
+
   get active(): boolean {
     return this.state === 'running';
   }
@@ -146,10 +168,8 @@ export class Run extends EventEmitter {
   private threadCount(): number {
     const t = this.spec.threads ?? 'auto';
     if (typeof t === 'number') return Math.max(1, Math.floor(t));
-    // One core stays for this thread (merging, API) and the rest of the machine: on 2 cores, worker
-    // threads only compete with each other and with a local target (measured in bench/), so one thread it is.
-    const cores = availableParallelism();
-    return Math.max(1, Math.min(cores - 1, Math.ceil(this.spec.curve.peak / this.segment.count / RPS_PER_THREAD)));
+    // A share of a split run sends 1/count of the arrivals.
+    return autoThreads(this.spec.curve.peak / this.segment.count, availableParallelism());
   }
 
   private async startShards(): Promise<void> {
@@ -160,6 +180,7 @@ export class Run extends EventEmitter {
       profile: this.spec.profile,
       timeoutMs: this.spec.timeoutMs,
       maxInFlight: Math.max(1, Math.ceil(this.spec.maxInFlight / n)),
+      ...(this.spec.connections ? { connections: this.spec.connections } : {}),
       stride: (strides[0] as { stride: number }).stride,
       userAgent: this.spec.userAgent,
       traceRatio: this.spec.traceRatio,
@@ -167,7 +188,6 @@ export class Run extends EventEmitter {
     };
     this.merger = new WindowMerger(n);
     const handles: ShardHandle[] = [];
-    const starters: Array<Promise<void>> = [];
     for (let i = 0; i < n; i++) {
       const offset = (strides[i] as { offset: number }).offset;
       const events: ShardHandleEvents = {
@@ -176,16 +196,10 @@ export class Run extends EventEmitter {
         end: () => this.onShardEnd(i),
         failed: (err: Error) => this.fail(err),
       };
-      if (n === 1) {
-        handles.push(localShard(offset, base, events, this.deps.tracer));
-      } else {
-        const { handle, ready } = workerShard(offset, base, events, Boolean(this.deps.tracingExported));
-        handles.push(handle);
-        starters.push(ready);
-      }
+      handles.push(n === 1 ? localShard(offset, base, events, this.deps.tracer) : workerShard(offset, base, events, Boolean(this.deps.tracingExported)));
     }
     this.shards = handles;
-    await Promise.all(starters);
+    await Promise.all(handles.map((h) => h.ready));
     if (this.state !== 'running') {
       await Promise.all(handles.map((h) => h.stop()));
       return;
@@ -290,6 +304,7 @@ export class Run extends EventEmitter {
       profile: this.spec.profile,
       scenario: this.spec.scenario,
       segment: this.spec.segment,
+      maxInFlight: this.spec.maxInFlight,
     });
   }
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { SpanKind, SpanStatusCode, type Span, type Tracer } from '@opentelemetry/api';
-import { Client, type Dispatcher } from 'undici';
+import type { Socket } from 'node:net';
+import { buildConnector, Client, type Dispatcher } from 'undici';
 import type { ErrorClass } from '../contract/schemas.js';
 import type { RequestRuntime } from './render.js';
 
@@ -55,15 +56,24 @@ class LoopLoad {
 /** Response bytes kept for a capture; a larger body is not parsed (and captures nothing). */
 export const MAX_CAPTURE_BODY = 1024 * 1024;
 
-/** A finished request, as the completion callback sees it. */
+/**
+ * A finished request, as the completion callback sees it. Its times (in the clock of `now`) split
+ * its latency into three phases: intended → sent (the scheduler's lateness and the wait for a
+ * connection: the generator's own share), sent → first byte (network and the target's work) and
+ * first byte → done (the rest of the response).
+ */
 export interface Completed {
   readonly request: RequestRuntime;
   /** HTTP status, 0 on a transport error. */
   readonly status: number;
   readonly error: ErrorClass | undefined;
-  /** When a connection took it (service latency starts here), or when it queued if none ever did. */
-  readonly sentAtMs: number;
   readonly intendedMs: number;
+  /** When the generator took it from the schedule. */
+  readonly queuedMs: number;
+  /** When undici wrote it on a connection (its onConnect, just before the write); 0 if it never was. */
+  readonly sentMs: number;
+  /** When the first byte of the response was parsed (onResponseStarted); 0 if none came. */
+  readonly firstByteMs: number;
   /** The token it carried. */
   readonly token: string | undefined;
   /** The response body, kept only for requests that capture (at most MAX_CAPTURE_BODY). */
@@ -109,8 +119,8 @@ class RequestHandler implements Dispatcher.DispatchHandler, Completed {
   status = 0;
   error: ErrorClass | undefined;
   finished = false;
-  /** When it was handed to a connection (service latency starts here, not in the wait queue). */
-  sentAt = 0;
+  sentMs = 0;
+  firstByteMs = 0;
   client: Client | undefined;
   /** Response chunks of a capturing request; undefined otherwise or once past MAX_CAPTURE_BODY. */
   private chunks: Buffer[] | undefined;
@@ -125,16 +135,12 @@ class RequestHandler implements Dispatcher.DispatchHandler, Completed {
     readonly headers: string[] | undefined,
     readonly traceparent: string,
     /** When it asked for a connection (the wait for one counts against the timeout). */
-    readonly queuedAt: number,
+    readonly queuedMs: number,
     readonly intendedMs: number,
     readonly token: string | undefined,
     private readonly span: Span | undefined,
   ) {
     if (request.capture.length) this.chunks = [];
-  }
-
-  get sentAtMs(): number {
-    return this.sentAt || this.queuedAt;
   }
 
   responseBody(): Buffer | undefined {
@@ -146,10 +152,19 @@ class RequestHandler implements Dispatcher.DispatchHandler, Completed {
 
   // undici's raw handler interface: headers stay unparsed buffers (the parsed-object interface costs a
   // header parse per response that nobody reads), and bodies are read only by requests that capture.
-  onConnect(): void {}
+  // undici calls onConnect when it writes the request on its connection (a request handed to a
+  // connection still opening, or to one undici frees only on its next loop turn, is not sent yet).
+  onConnect(): void {
+    this.sentMs = this.sender.now();
+  }
+
+  onResponseStarted(): void {
+    this.firstByteMs = this.sender.now();
+  }
 
   onHeaders(statusCode: number): boolean {
     this.status = statusCode;
+    if (!this.firstByteMs) this.firstByteMs = this.sender.now();
     return true;
   }
 
@@ -211,18 +226,29 @@ export class Sender {
   private readonly ids = new IdSource();
   private readonly host: string;
   private readonly clientOptions: Client.Options;
+  /** undici's own connector, with the options a Client would give it. */
+  private readonly connector: buildConnector.connector;
+  /** Connections opened ahead of the schedule (preconnect), each handed to the next new Client. */
+  private readonly spare: Socket[] = [];
 
   constructor(
     private readonly origin: string,
     private readonly opts: SenderOptions,
   ) {
+    this.connector = buildConnector({ timeout: Math.min(opts.timeoutMs, 30_000) });
     this.clientOptions = {
       pipelining: 1,
       keepAliveTimeout: 30_000,
       keepAliveMaxTimeout: 600_000,
       headersTimeout: opts.timeoutMs,
       bodyTimeout: opts.timeoutMs,
-      connect: { timeout: Math.min(opts.timeoutMs, 30_000) },
+      connect: (options, callback) => {
+        let socket = this.spare.pop();
+        while (socket && (socket.destroyed || socket.readyState !== 'open')) socket = this.spare.pop();
+        // Asynchronously, as undici's own connector answers: a Client connecting inside a dispatch call.
+        if (socket) queueMicrotask(() => callback(null, socket));
+        else this.connector(options, callback);
+      },
     };
     this.host = new URL(origin).host;
     const load = new LoopLoad();
@@ -232,6 +258,11 @@ export class Sender {
   /** Open connections. */
   get connections(): number {
     return this.all.length;
+  }
+
+  /** The clock of the schedule (SenderOptions.now). */
+  now(): number {
+    return this.opts.now();
   }
 
   /**
@@ -284,10 +315,43 @@ export class Sender {
     return client;
   }
 
+  /**
+   * Opens up to `count` connections before the schedule starts, so its first second does not pay
+   * for handshakes (their CPU, and the requests waiting on them). Resolves once they are open or
+   * failed, or after `maxWaitMs` (a target that does not answer must not hold the start; handshakes
+   * still under way join later). A failure is not an error here: the run's requests will meet it.
+   */
+  preconnect(count: number, maxWaitMs: number): Promise<void> {
+    const url = new URL(this.origin);
+    // undici strips an IPv6 literal's brackets before it connects.
+    const hostname = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+    const options = { hostname, host: url.host, protocol: url.protocol, port: url.port };
+    let pending = Math.max(0, count - this.all.length - this.spare.length);
+    if (pending === 0 || this.closed) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, maxWaitMs);
+      const settled = () => {
+        if (--pending > 0) return;
+        clearTimeout(timer);
+        resolve();
+      };
+      for (let i = pending; i > 0; i--) {
+        this.connector(options, (err, socket) => {
+          if (!err && socket) {
+            if (this.closed) socket.destroy();
+            else this.spare.push(socket);
+          }
+          settled();
+        });
+      }
+    });
+  }
+
   /** Whether a request that found no idle connection may open one (see BUSY_UTILIZATION). */
   private mayOpen(): boolean {
     if (this.closed || this.all.length >= this.opts.connections || this.connecting >= MAX_CONNECTING) return false;
-    return this.all.length < MIN_CONNECTIONS || !this.busy();
+    // A connection opened ahead costs nothing more to use.
+    return this.spare.length > 0 || this.all.length < MIN_CONNECTIONS || !this.busy();
   }
 
   /** Opens connections for waiting requests, by the same rule as send. */
@@ -307,7 +371,7 @@ export class Sender {
         this.waiting = this.waiting.slice(this.waitHead);
         this.waitHead = 0;
       }
-      if (this.opts.now() - next.queuedAt < this.opts.timeoutMs) return next;
+      if (this.opts.now() - next.queuedMs < this.opts.timeoutMs) return next;
       next.onError(Object.assign(new Error('timed out waiting for a connection'), { code: 'UND_ERR_CONNECT_TIMEOUT' }));
     }
     return undefined;
@@ -315,7 +379,6 @@ export class Sender {
 
   private dispatch(client: Client, handler: RequestHandler): void {
     handler.client = client;
-    handler.sentAt = this.opts.now();
     // One header array per request of the mix: undici copies the headers into the request it builds
     // before dispatch returns, so only the per-request values change.
     const { token, request } = handler;
@@ -354,6 +417,7 @@ export class Sender {
 
   private shutdown(): void {
     this.closed = true;
+    for (const s of this.spare.splice(0)) s.destroy();
     this.waiting = [];
     this.waitHead = 0;
   }

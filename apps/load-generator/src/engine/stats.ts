@@ -1,7 +1,8 @@
 import * as hdr from 'hdr-histogram-js';
 import { ERROR_CLASSES, type ErrorCounts } from '../contract/schemas.js';
 
-export type Histogram = hdr.Histogram;
+/** hdr-histogram-js's JS implementation (build() and decode return it unless asked for WebAssembly): its counts are public, so percentiles take one pass. */
+export type Histogram = hdr.JsHistogram;
 
 /** Prometheus buckets of the latency histograms, in seconds; 0.5 is a bound so "p99 > 500 ms" is exact. */
 export const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 30];
@@ -10,15 +11,21 @@ export const LAG_BUCKETS = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1,
 
 /** An HDR histogram of microseconds (1 µs … 1 h, 3 significant digits). */
 export function newHistogram(): Histogram {
-  return hdr.build({ bitBucketSize: 32, autoResize: true, lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3 });
+  return asJs(hdr.build({ bitBucketSize: 32, autoResize: true, lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3 }));
 }
 
+function asJs(h: hdr.Histogram): Histogram {
+  if (!(h instanceof hdr.JsHistogram)) throw new Error('hdr-histogram-js returned a histogram that is not its JS implementation');
+  return h;
+}
+
+/** The histogram as compressed base64 ('' when empty: most breakdown histograms of a quiet second are, and encoding costs). */
 export function encodeHistogram(h: Histogram): string {
-  return hdr.encodeIntoCompressedBase64(h);
+  return h.totalCount ? hdr.encodeIntoCompressedBase64(h) : '';
 }
 
 export function decodeHistogram(s: string): Histogram {
-  return hdr.decodeFromCompressedBase64(s, 32, false);
+  return s ? asJs(hdr.decodeFromCompressedBase64(s, 32, false)) : newHistogram();
 }
 
 /** Records milliseconds into a microsecond histogram. */
@@ -87,19 +94,45 @@ export interface RequestWindow {
   errors: ErrorCounts;
   /** From the intended send time. */
   latency: Histogram;
+  /**
+   * The latency's three phases (see Completed in sender.ts): intended → sent (the scheduler's
+   * lateness and the wait for a connection: the generator's share), sent → first byte (the
+   * network and the target's think time), first byte → done (the response's transfer). A request
+   * records the phases it reached: one refused before it was written records none.
+   */
+  intendedToSent: Histogram;
+  sentToFirstByte: Histogram;
+  firstByteToDone: Histogram;
   promLatency: BucketCounts;
   promService: BucketCounts;
 }
 
+/** The histograms of a RequestWindow, by field: one list for new, reset, merge and wire. */
+const REQUEST_HISTOGRAMS = ['latency', 'intendedToSent', 'sentToFirstByte', 'firstByteToDone'] as const;
+type RequestHistogram = (typeof REQUEST_HISTOGRAMS)[number];
+
 export function newRequestWindow(): RequestWindow {
-  return { sent: 0, ok: 0, failed: 0, dropped: 0, status: {}, errors: emptyErrors(), latency: newHistogram(), promLatency: new BucketCounts(LATENCY_BUCKETS), promService: new BucketCounts(LATENCY_BUCKETS) };
+  return {
+    sent: 0,
+    ok: 0,
+    failed: 0,
+    dropped: 0,
+    status: {},
+    errors: emptyErrors(),
+    latency: newHistogram(),
+    intendedToSent: newHistogram(),
+    sentToFirstByte: newHistogram(),
+    firstByteToDone: newHistogram(),
+    promLatency: new BucketCounts(LATENCY_BUCKETS),
+    promService: new BucketCounts(LATENCY_BUCKETS),
+  };
 }
 
 function resetRequestWindow(r: RequestWindow): void {
   r.sent = r.ok = r.failed = r.dropped = 0;
   r.status = {};
   r.errors = emptyErrors();
-  r.latency.reset();
+  for (const k of REQUEST_HISTOGRAMS) r[k].reset();
   r.promLatency.reset();
   r.promService.reset();
 }
@@ -112,7 +145,8 @@ export function mergeRequestWindow(a: RequestWindow, b: RequestWindow): void {
   a.dropped += b.dropped;
   addCounts(a.status, b.status);
   addErrors(a.errors, b.errors);
-  if (b.latency.totalCount) a.latency.add(b.latency);
+  // Adding an empty HDR histogram still walks its counts: skip those.
+  for (const k of REQUEST_HISTOGRAMS) if (b[k].totalCount) a[k].add(b[k]);
   a.promLatency.add(b.promLatency);
   a.promService.add(b.promService);
 }
@@ -131,6 +165,12 @@ export interface WindowStats extends RequestWindow {
   /** Arrivals whose first draw could not run (a pool was empty) and were drawn again. */
   redrawn: number;
   inFlight: number;
+  /**
+   * The engine threads' event loops over the window: time busy and time elapsed, summed over the
+   * threads (their ratio is the mean event-loop utilization; sums merge exactly).
+   */
+  loopActiveMs: number;
+  loopMs: number;
   service: Histogram;
   lag: Histogram;
   promLag: BucketCounts;
@@ -144,6 +184,8 @@ export function newWindow(index: number, requestCount: number): WindowStats {
     length: 1,
     redrawn: 0,
     inFlight: 0,
+    loopActiveMs: 0,
+    loopMs: 0,
     service: newHistogram(),
     lag: newHistogram(),
     promLag: new BucketCounts(LAG_BUCKETS),
@@ -155,7 +197,7 @@ export function resetWindow(w: WindowStats, index: number): WindowStats {
   resetRequestWindow(w);
   w.index = index;
   w.length = 1;
-  w.redrawn = w.inFlight = 0;
+  w.redrawn = w.inFlight = w.loopActiveMs = w.loopMs = 0;
   w.service.reset();
   w.lag.reset();
   w.promLag.reset();
@@ -178,8 +220,9 @@ export function mergeWindow(a: WindowStats, b: WindowStats): void {
   mergeRequestWindow(a, b);
   a.redrawn += b.redrawn;
   a.inFlight += b.inFlight;
+  a.loopActiveMs += b.loopActiveMs;
+  a.loopMs += b.loopMs;
   a.length = Math.max(a.length, b.length);
-  // Adding an empty HDR histogram still walks its counts: skip those.
   if (b.service.totalCount) a.service.add(b.service);
   if (b.lag.totalCount) a.lag.add(b.lag);
   a.promLag.add(b.promLag);
@@ -191,15 +234,21 @@ export function mergeWindow(a: WindowStats, b: WindowStats): void {
 
 type WireBuckets = { counts: number[]; sum: number; count: number };
 
-export interface WireRequestWindow extends Omit<RequestWindow, 'latency' | 'promLatency' | 'promService'> {
+export interface WireRequestWindow extends Omit<RequestWindow, RequestHistogram | 'promLatency' | 'promService'> {
   latency: string;
+  intendedToSent: string;
+  sentToFirstByte: string;
+  firstByteToDone: string;
   promLatency: WireBuckets;
   promService: WireBuckets;
 }
 
 /** A window as plain data, for postMessage from a worker thread (and, later, between processes). */
-export interface WireWindow extends Omit<WindowStats, 'latency' | 'service' | 'lag' | 'promLatency' | 'promService' | 'promLag' | 'requests'> {
+export interface WireWindow extends Omit<WindowStats, RequestHistogram | 'service' | 'lag' | 'promLatency' | 'promService' | 'promLag' | 'requests'> {
   latency: string;
+  intendedToSent: string;
+  sentToFirstByte: string;
+  firstByteToDone: string;
   service: string;
   lag: string;
   promLatency: WireBuckets;
@@ -208,32 +257,51 @@ export interface WireWindow extends Omit<WindowStats, 'latency' | 'service' | 'l
   requests: WireRequestWindow[];
 }
 
+function requestToWire(r: RequestWindow): WireRequestWindow {
+  return {
+    sent: r.sent,
+    ok: r.ok,
+    failed: r.failed,
+    dropped: r.dropped,
+    status: { ...r.status },
+    errors: { ...r.errors },
+    latency: encodeHistogram(r.latency),
+    intendedToSent: encodeHistogram(r.intendedToSent),
+    sentToFirstByte: encodeHistogram(r.sentToFirstByte),
+    firstByteToDone: encodeHistogram(r.firstByteToDone),
+    promLatency: r.promLatency.toJSON(),
+    promService: r.promService.toJSON(),
+  };
+}
+
 export function toWire(w: WindowStats): WireWindow {
   return {
-    ...w,
-    status: { ...w.status },
-    errors: { ...w.errors },
-    latency: encodeHistogram(w.latency),
+    ...requestToWire(w),
+    index: w.index,
+    length: w.length,
+    redrawn: w.redrawn,
+    inFlight: w.inFlight,
+    loopActiveMs: w.loopActiveMs,
+    loopMs: w.loopMs,
     service: encodeHistogram(w.service),
     lag: encodeHistogram(w.lag),
-    promLatency: w.promLatency.toJSON(),
-    promService: w.promService.toJSON(),
     promLag: w.promLag.toJSON(),
-    requests: w.requests.map((r) => ({
-      ...r,
-      status: { ...r.status },
-      errors: { ...r.errors },
-      latency: encodeHistogram(r.latency),
-      promLatency: r.promLatency.toJSON(),
-      promService: r.promService.toJSON(),
-    })),
+    requests: w.requests.map(requestToWire),
   };
 }
 
 /** A request window from its wire form (counts as they are, histograms decoded). */
 function requestFromWire(r: WireRequestWindow): RequestWindow {
   const out = newRequestWindow();
-  mergeRequestWindow(out, { ...r, latency: decodeHistogram(r.latency), promLatency: bucketsOf(LATENCY_BUCKETS, r.promLatency), promService: bucketsOf(LATENCY_BUCKETS, r.promService) });
+  mergeRequestWindow(out, {
+    ...r,
+    latency: decodeHistogram(r.latency),
+    intendedToSent: decodeHistogram(r.intendedToSent),
+    sentToFirstByte: decodeHistogram(r.sentToFirstByte),
+    firstByteToDone: decodeHistogram(r.firstByteToDone),
+    promLatency: bucketsOf(LATENCY_BUCKETS, r.promLatency),
+    promService: bucketsOf(LATENCY_BUCKETS, r.promService),
+  });
   return out;
 }
 
@@ -249,6 +317,8 @@ export function fromWire(w: WireWindow): WindowStats {
   out.length = w.length;
   out.redrawn = w.redrawn;
   out.inFlight = w.inFlight;
+  out.loopActiveMs = w.loopActiveMs;
+  out.loopMs = w.loopMs;
   out.service.add(decodeHistogram(w.service));
   out.lag.add(decodeHistogram(w.lag));
   out.promLag.add(w.promLag);
@@ -258,6 +328,37 @@ export function fromWire(w: WireWindow): WindowStats {
 
 /** Percentile in ms from a microsecond histogram (0 when empty). */
 export function pctMs(h: Histogram, p: number): number {
-  if (h.totalCount === 0) return 0;
-  return Math.round(h.getValueAtPercentile(p)) / 1000;
+  return pctsMs(h, [p])[0] as number;
+}
+
+/**
+ * Percentiles in ms (ascending `ps`) of a microsecond histogram, all in one pass over its counts,
+ * with getValueAtPercentile's rule (the highest value equivalent to the first index whose
+ * cumulative count reaches ⌈p·total⌉). The library walks the counts from zero for each
+ * percentile: a summary asks for dozens every second, and at 40 000 rps that walk cost the engine
+ * thread milliseconds per second (measured in bench/).
+ */
+export function pctsMs(h: Histogram, ps: readonly number[]): number[] {
+  const out = new Array<number>(ps.length).fill(0);
+  const total = h.totalCount;
+  if (total === 0) return out;
+  let j = 0;
+  let need = countAt(ps[0] as number, total);
+  let acc = 0;
+  const n = h.countsArrayLength;
+  for (let i = 0; i < n && j < ps.length; i++) {
+    acc += h.getCountAtIndex(i);
+    while (acc >= need && j < ps.length) {
+      out[j] = Math.round(h.highestEquivalentValue(h.valueFromIndex(i))) / 1000;
+      j++;
+      if (j < ps.length) need = countAt(ps[j] as number, total);
+    }
+  }
+  return out;
+}
+
+/** The count a percentile must reach: ⌈p·total⌉, at least 1, tolerant of one ulp of rounding above. */
+function countAt(p: number, total: number): number {
+  const fp = (Math.min(p, 100) / 100) * total;
+  return Math.max(1, Math.ceil(fp - fp * Number.EPSILON));
 }

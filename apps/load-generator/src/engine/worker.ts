@@ -1,55 +1,61 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Tracing } from '@o11y/telemetry';
-import { Shard, type ShardOptions } from './shard.js';
+import { Shard } from './shard.js';
 import { toWire, type WindowStats } from './stats.js';
+import type { ThreadCommand, ThreadMessage } from './threads.js';
+import { prepareShard } from './warmup.js';
 
-/** A shard in a worker thread: windows go to the run as plain data, once per second. */
-interface WorkerInput extends ShardOptions {
-  tracing: boolean;
-}
-
+/**
+ * An engine thread (engine/threads.ts keeps it across runs): one shard at a time, its windows sent
+ * to the run as plain data once per second.
+ */
 const port = parentPort;
 if (!port) throw new Error('engine/worker.js runs only as a worker thread');
-const input = workerData as WorkerInput;
+const input = workerData as { tracing: boolean };
 let tracing: Tracing | undefined;
 if (input.tracing) {
   const { startTracing } = await import('@o11y/telemetry');
   tracing = startTracing({ serviceName: 'load-generator' });
 }
 
-/** At most this long for the last spans to leave (the run waits for it; see FLUSH_WAIT_MS in run.ts). */
+/** At most this long for the last spans to leave (the run waits for it; see FLUSH_WAIT_MS in shard-handles.ts). */
 const FLUSH_TIMEOUT_MS = 2000;
 
 /**
- * Ends this thread's tracer provider, exporting the spans still batched: the run terminates the
- * thread once it says `end`, and a batch not yet sent would be lost with it. One turn of the event
- * loop first, so spans of requests cut by a stop have ended.
+ * Exports this thread's batched spans before it tells the run it ended: the run's `done` promises
+ * its spans are out. One turn of the event loop first, so spans of requests cut by a stop have ended.
  */
 async function flushSpans(): Promise<void> {
   if (!tracing) return;
   const t = tracing;
   await new Promise((r) => setImmediate(r));
   let timer: NodeJS.Timeout | undefined;
-  await Promise.race([t.shutdown().catch(() => undefined), new Promise((r) => (timer = setTimeout(r, FLUSH_TIMEOUT_MS)))]);
+  await Promise.race([t.flush().catch(() => undefined), new Promise((r) => (timer = setTimeout(r, FLUSH_TIMEOUT_MS)))]);
   clearTimeout(timer);
 }
 
+const post = (m: ThreadMessage) => port.postMessage(m);
 let shard: Shard | undefined;
-const events = {
-  window: (w: WindowStats) => port.postMessage({ type: 'window', window: toWire(w) }),
-  unauthorized: (token: string | undefined) => port.postMessage({ type: 'unauthorized', token }),
-  end: () => void flushSpans().then(() => port.postMessage({ type: 'end' })),
-};
-port.on('message', (m: { type: string; token?: string; epoch?: number }) => {
-  if (m.type === 'start') {
-    shard = new Shard({ ...input, startEpochMs: m.epoch ?? performance.timeOrigin + performance.now() }, events, tracing?.tracer);
-    shard.start();
-  } else if (m.type === 'token') {
-    input.token = m.token;
-    shard?.setToken(m.token);
-  } else if (m.type === 'stop') {
-    if (shard) shard.stop();
-    else events.end();
-  }
+
+port.on('message', (c: ThreadCommand) => {
+  if (c.type === 'run') {
+    const current = new Shard(
+      c.options,
+      {
+        window: (w: WindowStats) => post({ type: 'window', window: toWire(w) }),
+        unauthorized: (token: string | undefined) => post({ type: 'unauthorized', token }),
+        end: () =>
+          void flushSpans().then(() => {
+            if (shard === current) shard = undefined;
+            post({ type: 'end' });
+          }),
+      },
+      tracing?.tracer,
+    );
+    shard = current;
+    // Ready once warmed up and the first connections are open: the run starts every thread at once.
+    void prepareShard(current, c.options).then(() => post({ type: 'ready' }));
+  } else if (c.type === 'start') shard?.start(c.epoch);
+  else if (c.type === 'token') shard?.setToken(c.token);
+  else if (c.type === 'stop') shard?.stop();
 });
-port.postMessage({ type: 'ready' });

@@ -82,6 +82,7 @@ export interface RunChartLabels {
   target: string;
   achieved: string;
   service: string;
+  intendedToSent: string;
   inFlight: string;
   dropped: string;
 }
@@ -126,9 +127,10 @@ export class RunCharts {
           { label: 'p99', stroke: COLORS.p99, width: 2 },
           { label: `${labels.service} p50`, stroke: COLORS.p50, width: 1, dash: [4, 4] },
           { label: `${labels.service} p99`, stroke: COLORS.p99, width: 1, dash: [4, 4] },
+          { label: `${labels.intendedToSent} p99`, stroke: COLORS.dropped, width: 1, dash: [1, 3] },
         ],
       },
-      [[], [], [], [], [], []],
+      [[], [], [], [], [], [], []],
     );
     this.inflight = make(
       els.inflight,
@@ -155,6 +157,7 @@ export class RunCharts {
       points.map((p) => num(p.p99_ms)),
       points.map((p) => num(p.service_p50_ms)),
       points.map((p) => num(p.service_p99_ms)),
+      points.map((p) => num(p.intended_to_sent_p99_ms)),
     ]);
     this.inflight.plot?.setData([t, points.map((p) => num(p.in_flight)), points.map((p) => num(p.dropped))]);
     this.updateStatus(points, t);

@@ -41,6 +41,7 @@ export class RunView {
       ),
       h('p', { id: 'run-target', class: 'run-target' }),
       h('p', { id: 'run-error', class: 'field-error', role: 'alert', hidden: true }),
+      h('p', { id: 'run-bottleneck', class: 'warning', role: 'status', hidden: true }),
       h('progress', { id: 'run-progress', max: '1', value: '0' }),
       h(
         'dl',
@@ -56,6 +57,9 @@ export class RunView {
             ['dropped', 'c-dropped'],
             ['inFlight', 'c-in-flight'],
             ['p99', 'c-p99'],
+            ['p99IntendedToSent', 'c-to-sent'],
+            ['p99SentToFirstByte', 'c-to-first-byte'],
+            ['p99FirstByteToDone', 'c-to-done'],
             ['elapsed', 'c-elapsed'],
           ] as Array<[Key, string]>
         ).map(([k, id]) => h('div', { class: `counter ${id}` }, h('dt', {}, tx(k)), h('dd', { id }, '—'))),
@@ -85,7 +89,7 @@ export class RunView {
   async start(): Promise<void> {
     this.charts = new RunCharts(
       { rps: this.q('#chart-rps'), latency: this.q('#chart-latency'), status: this.q('#chart-status'), inflight: this.q('#chart-inflight') },
-      { target: t('targetRps'), achieved: t('achievedRps'), service: t('serviceLatency'), inFlight: t('inFlight'), dropped: t('dropped') },
+      { target: t('targetRps'), achieved: t('achievedRps'), service: t('serviceLatency'), intendedToSent: t('intendedToSent'), inFlight: t('inFlight'), dropped: t('dropped') },
     );
     try {
       const [summary, series] = await Promise.all([api.run(this.id), api.series(this.id)]);
@@ -214,12 +218,32 @@ export class RunView {
     set('c-dropped', fmt(s.dropped));
     set('c-in-flight', fmt(s.in_flight));
     set('c-p99', fmtMs(s.latency?.p99));
+    // The total's three phases beside it (absent from runs saved before the breakdown existed).
+    const b = s.latency_breakdown;
+    set('c-to-sent', b ? fmtMs(b.intended_to_sent.p99) : '—');
+    set('c-to-first-byte', b ? fmtMs(b.sent_to_first_byte.p99) : '—');
+    set('c-to-done', b ? fmtMs(b.first_byte_to_done.p99) : '—');
+    this.renderBottleneck(s);
     set('c-elapsed', `${fmt(s.elapsed, 0)} / ${fmt(s.duration, 0)} s`);
     const progress = this.q<HTMLProgressElement>('#run-progress');
     progress.value = s.duration > 0 ? Math.min(1, s.elapsed / s.duration) : 1;
     this.q('#counters').classList.toggle('final', s.state !== 'running');
     this.breakdown.update(s, this.points);
     if (s.state !== 'running') this.renderFinal(s);
+  }
+
+  /** The generator's own verdict on the run (summary.bottleneck), in the page's language, with its numbers. */
+  private renderBottleneck(s: RunSummary): void {
+    const box = this.q('#run-bottleneck');
+    box.hidden = s.bottleneck !== 'generator';
+    if (box.hidden) return;
+    const arrivals = s.sent + s.dropped;
+    box.textContent = t('bottleneckGenerator', {
+      wait: fmtNum(s.latency_breakdown?.intended_to_sent.p99),
+      lag: fmtNum(s.lag_p99_ms),
+      dropped: `${fmt(arrivals ? (100 * s.dropped) / arrivals : 0, 1)} %`,
+      busy: `${fmt((s.engine_utilization ?? 0) * 100, 0)} %`,
+    });
   }
 
   private renderFinal(s: RunSummary): void {
@@ -243,6 +267,10 @@ export class RunView {
             'tbody',
             {},
             h('tr', {}, h('th', { scope: 'row' }, t('latencyIntended')), ...pct(s.latency)),
+            // Its three phases under the latency they add up to.
+            h('tr', { class: 'phase', id: 's-intended-to-sent' }, h('th', { scope: 'row' }, t('intendedToSent')), ...pct(s.latency_breakdown?.intended_to_sent)),
+            h('tr', { class: 'phase', id: 's-sent-to-first-byte' }, h('th', { scope: 'row' }, t('sentToFirstByte')), ...pct(s.latency_breakdown?.sent_to_first_byte)),
+            h('tr', { class: 'phase', id: 's-first-byte-to-done' }, h('th', { scope: 'row' }, t('firstByteToDone')), ...pct(s.latency_breakdown?.first_byte_to_done)),
             h('tr', {}, h('th', { scope: 'row' }, t('latencyService')), ...pct(s.service_latency)),
           ),
         ),
@@ -254,6 +282,8 @@ export class RunView {
         h('dd', { id: 's-achieved' }, fmt(s.achieved_rps, 2)),
         h('dt', {}, t('lagP99')),
         h('dd', {}, fmtMs(s.lag_p99_ms)),
+        h('dt', {}, t('engineBusy')),
+        h('dd', { id: 's-engine-busy' }, `${fmt((s.engine_utilization ?? 0) * 100, 0)} %`),
         h('dt', {}, t('statusCodes')),
         h('dd', { id: 's-status' }, kv(s.status_codes)),
         h('dt', {}, t('errors')),
