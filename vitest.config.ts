@@ -21,6 +21,10 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Two test files at a time even on two cores (vitest's default there is one): most of the
+    // suite's time is waiting (Prometheus evaluating rules, a drill's phases, processes starting),
+    // not CPU, and the tests that measure timing tolerate a busy machine.
+    maxWorkers: 2,
     reporters: ['default'],
   },
 });
