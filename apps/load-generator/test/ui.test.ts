@@ -203,7 +203,9 @@ describe('load generator page', () => {
       return (await (await fetch(`${ui.lg.url}/api/runs/${id}`)).json()) as RunSummary;
     };
     const shown = async (page: Page, sel: string) => Number((await page.locator(sel).innerText()).replace(/[^\d.]/g, ''));
-    const rounded = (x: number) => Number(x.toFixed(x < 10 ? 2 : x < 100 ? 1 : 0));
+    // As the page rounds (fmtMs: Intl's half-away-from-zero on the shortest decimal, so 0.285 → 0.29
+    // where toFixed, working on the binary value 0.28499…, gives 0.28).
+    const rounded = (x: number) => Number(x.toLocaleString('en-US', { maximumFractionDigits: x < 10 ? 2 : x < 100 ? 1 : 0, useGrouping: false }));
 
     const healthyId = await startRun({ rate: 40, duration: 2 });
     const healthy = await finished(healthyId);
@@ -320,7 +322,8 @@ describe('load generator page', () => {
     expect(await page.locator('body').innerText()).not.toMatch(/HighLatency|HighDBLoad|Scenario/);
     await card.locator('button').click();
     await page.locator('#run-panel .run[data-run-id]').waitFor({ timeout: 10_000 });
-    expect(await page.locator('#run-target').textContent()).toMatch(/list.*create.*finish.*delete/s);
+    // The panel appears first; its target line is filled once the run's summary arrives.
+    await expect.poll(async () => page.locator('#run-target').textContent(), { timeout: 10_000 }).toMatch(/list.*create.*finish.*delete/s);
     await page.locator('#stop').click();
     await page.close();
   });

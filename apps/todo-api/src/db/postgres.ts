@@ -43,6 +43,10 @@ export async function openPostgres(options: PostgresOptions): Promise<Driver> {
     // the first request after it waited ~35 s (seen in resilience.test.ts). 50 ms doubling, ≤ 2 s:
     // the service is back within 2 s of the database.
     backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 2),
+    // No array-type lookup on each new connection: the app sends and reads no arrays, and postgres.js
+    // does not await that lookup, so a server that goes away between the connect and it turned into
+    // an unhandled rejection (seen in resilience.test.ts) — enough to end a Node.js process.
+    fetch_types: false,
     onnotice: () => undefined,
     connection: { ...options.sessionSettings, application_name: 'todo-api' },
   });
