@@ -205,7 +205,8 @@ describe('load generator page', () => {
     const shown = async (page: Page, sel: string) => Number((await page.locator(sel).innerText()).replace(/[^\d.]/g, ''));
     // As the page rounds (fmtMs: Intl's half-away-from-zero on the shortest decimal, so 0.285 → 0.29
     // where toFixed, working on the binary value 0.28499…, gives 0.28).
-    const rounded = (x: number) => Number(x.toLocaleString('en-US', { maximumFractionDigits: x < 10 ? 2 : x < 100 ? 1 : 0, useGrouping: false }));
+    const intl = (x: number, digits: number) => Number(x.toLocaleString('en-US', { maximumFractionDigits: digits, useGrouping: false }));
+    const rounded = (x: number) => intl(x, x < 10 ? 2 : x < 100 ? 1 : 0);
 
     const healthyId = await startRun({ rate: 40, duration: 2 });
     const healthy = await finished(healthyId);
@@ -230,7 +231,7 @@ describe('load generator page', () => {
     await expect.poll(() => warning.isVisible()).toBe(true);
     expect(await warning.innerText()).toContain('the generator, not the target, is the bottleneck');
     const dropped = /([\d.]+) % of the schedule dropped/.exec(await warning.innerText());
-    expect(Number(dropped?.[1])).toBe(Number(((100 * capped.dropped) / (capped.sent + capped.dropped)).toFixed(1)));
+    expect(Number(dropped?.[1])).toBe(intl((100 * capped.dropped) / (capped.sent + capped.dropped), 1));
     await page.screenshot({ path: screenshotPath('loadgen-bottleneck'), fullPage: true });
     await page.click('button[data-lang="ru"]');
     await expect.poll(() => warning.innerText()).toContain('узкое место — генератор нагрузки, а не цель');
