@@ -111,6 +111,11 @@ export interface RequestWindow {
 const REQUEST_HISTOGRAMS = ['latency', 'intendedToSent', 'sentToFirstByte', 'firstByteToDone'] as const;
 type RequestHistogram = (typeof REQUEST_HISTOGRAMS)[number];
 
+/** One value per request histogram, made by `f` from its field name. */
+function histograms<T>(f: (k: RequestHistogram) => T): Record<RequestHistogram, T> {
+  return Object.fromEntries(REQUEST_HISTOGRAMS.map((k) => [k, f(k)])) as Record<RequestHistogram, T>;
+}
+
 export function newRequestWindow(): RequestWindow {
   return {
     sent: 0,
@@ -119,10 +124,7 @@ export function newRequestWindow(): RequestWindow {
     dropped: 0,
     status: {},
     errors: emptyErrors(),
-    latency: newHistogram(),
-    intendedToSent: newHistogram(),
-    sentToFirstByte: newHistogram(),
-    firstByteToDone: newHistogram(),
+    ...histograms((): Histogram => newHistogram()),
     promLatency: new BucketCounts(LATENCY_BUCKETS),
     promService: new BucketCounts(LATENCY_BUCKETS),
   };
@@ -234,21 +236,13 @@ export function mergeWindow(a: WindowStats, b: WindowStats): void {
 
 type WireBuckets = { counts: number[]; sum: number; count: number };
 
-export interface WireRequestWindow extends Omit<RequestWindow, RequestHistogram | 'promLatency' | 'promService'> {
-  latency: string;
-  intendedToSent: string;
-  sentToFirstByte: string;
-  firstByteToDone: string;
+export interface WireRequestWindow extends Omit<RequestWindow, RequestHistogram | 'promLatency' | 'promService'>, Record<RequestHistogram, string> {
   promLatency: WireBuckets;
   promService: WireBuckets;
 }
 
 /** A window as plain data, for postMessage from a worker thread (and, later, between processes). */
-export interface WireWindow extends Omit<WindowStats, RequestHistogram | 'service' | 'lag' | 'promLatency' | 'promService' | 'promLag' | 'requests'> {
-  latency: string;
-  intendedToSent: string;
-  sentToFirstByte: string;
-  firstByteToDone: string;
+export interface WireWindow extends Omit<WindowStats, RequestHistogram | 'service' | 'lag' | 'promLatency' | 'promService' | 'promLag' | 'requests'>, Record<RequestHistogram, string> {
   service: string;
   lag: string;
   promLatency: WireBuckets;
@@ -265,10 +259,7 @@ function requestToWire(r: RequestWindow): WireRequestWindow {
     dropped: r.dropped,
     status: { ...r.status },
     errors: { ...r.errors },
-    latency: encodeHistogram(r.latency),
-    intendedToSent: encodeHistogram(r.intendedToSent),
-    sentToFirstByte: encodeHistogram(r.sentToFirstByte),
-    firstByteToDone: encodeHistogram(r.firstByteToDone),
+    ...histograms((k) => encodeHistogram(r[k])),
     promLatency: r.promLatency.toJSON(),
     promService: r.promService.toJSON(),
   };
@@ -295,10 +286,7 @@ function requestFromWire(r: WireRequestWindow): RequestWindow {
   const out = newRequestWindow();
   mergeRequestWindow(out, {
     ...r,
-    latency: decodeHistogram(r.latency),
-    intendedToSent: decodeHistogram(r.intendedToSent),
-    sentToFirstByte: decodeHistogram(r.sentToFirstByte),
-    firstByteToDone: decodeHistogram(r.firstByteToDone),
+    ...histograms((k) => decodeHistogram(r[k])),
     promLatency: bucketsOf(LATENCY_BUCKETS, r.promLatency),
     promService: bucketsOf(LATENCY_BUCKETS, r.promService),
   });
