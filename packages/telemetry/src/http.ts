@@ -1,11 +1,12 @@
-import { propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span, type SpanContext, type Tracer } from '@opentelemetry/api';
+import { propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Logger } from 'pino';
-import { Gauge, Histogram, type LabelValues, type Registry } from 'prom-client';
+import { Gauge, Histogram, type Registry } from 'prom-client';
 import { renderMetrics } from './exposition.js';
+import { observeTraced } from './traced-histogram.js';
 
 /** OpenTelemetry's advisory buckets for http.server.request.duration, in seconds; 0.5 is a bound. */
 export const HTTP_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
@@ -42,12 +43,6 @@ export function createHttpMetrics(registry: Registry): HttpMetrics {
       registers: [registry],
     }),
   };
-}
-
-/** Observes a value, with the span's trace id as exemplar when the span is sampled. */
-export function observeTraced<T extends string>(histogram: Histogram<T>, labels: LabelValues<T>, value: number, span: SpanContext | undefined): void {
-  if (span && span.traceFlags & 1) histogram.observe({ labels, value, exemplarLabels: { trace_id: span.traceId } as never });
-  else histogram.observe({ labels, value });
 }
 
 export interface TelemetryPluginOptions {
