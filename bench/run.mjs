@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs every benchmark part (bench/*.bench.ts) one after another, so they do not compete for
 // the two cores. Each part writes bench/results/<part>.json and prints a table.
-// Usage: npm run bench [-- <part> ...] [-- --quick]
+// Usage: npm run bench [-- <part> ...] [--quick] [<a part's options>]
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -9,16 +9,20 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
-const flags = args.filter((a) => a.startsWith('--'));
-const wanted = args.filter((a) => !a.startsWith('--'));
-const parts = readdirSync(here)
+const all = readdirSync(here)
   .filter((f) => f.endsWith('.bench.ts'))
-  .map((f) => f.replace(/\.bench\.ts$/, ''))
-  .filter((p) => wanted.length === 0 || wanted.includes(p));
-if (parts.length === 0) {
-  console.error(`No benchmark part matches ${wanted.join(', ')}.`);
+  .map((f) => f.replace(/\.bench\.ts$/, ''));
+// Leading words are part names; the rest goes to every part as given (`--cpu-rounds 5` as well as
+// `--cpu-rounds=5`: a word after an option is that option's value, not a part).
+const firstOption = args.findIndex((a) => a.startsWith('--'));
+const wanted = firstOption === -1 ? args : args.slice(0, firstOption);
+const flags = firstOption === -1 ? [] : args.slice(firstOption);
+const unknown = wanted.filter((w) => !all.includes(w));
+if (unknown.length > 0) {
+  console.error(`No benchmark part named ${unknown.join(', ')} (parts: ${all.join(', ')}).`);
   process.exit(2);
 }
+const parts = all.filter((p) => wanted.length === 0 || wanted.includes(p));
 const build = spawnSync('npm', ['run', 'build', '--silent'], { stdio: 'inherit', cwd: join(here, '..') });
 if (build.status !== 0) process.exit(build.status ?? 1);
 let failed = 0;
