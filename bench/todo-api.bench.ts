@@ -330,24 +330,29 @@ async function main(): Promise<void> {
     }
     const best = (a: Measured | undefined, b: Measured) => (!a || b.rps > a.rps ? b : a);
     const runs = { on: {}, off: {} } as Record<'on' | 'off', { get: Measured; post: Measured }>;
+    // Each round's own on/off cost too: this VM's speed drifts by ±20 % within a run, and the best
+    // of each mode may come from different stretches of it, so the spread is reported beside them.
+    const perRound = { get: [] as number[], post: [] as number[] };
     for (let round = 0; round < T.rounds; round++) {
       // POST runs grow the tasks table, so whichever mode runs second meets a larger table:
       // the order flips every round so neither mode always pays for it.
       const order = round % 2 === 0 ? (['off', 'on'] as const) : (['on', 'off'] as const);
+      const thisRound = {} as Record<'on' | 'off', { get: Measured; post: Measured }>;
       for (const mode of order) {
         const { proc, headers } = apps[mode];
         const pid = proc.child.pid;
-        runs[mode].get = best(runs[mode].get, await cannon(`GET /api/tasks?limit=10 (telemetry ${mode})`, { url: `${proc.url}/api/tasks?limit=10`, connections: CONNECTIONS, duration: T.run, headers }, pid));
-        runs[mode].post = best(
-          runs[mode].post,
-          await cannon(`POST /api/tasks (telemetry ${mode})`, {
-            url: proc.url,
-            connections: CONNECTIONS,
-            duration: T.run,
-            requests: [{ method: 'POST', path: '/api/tasks', headers, body: JSON.stringify({ title: 'bench', description: 'created under load' }) }],
-          }, pid),
-        );
+        const get = await cannon(`GET /api/tasks?limit=10 (telemetry ${mode})`, { url: `${proc.url}/api/tasks?limit=10`, connections: CONNECTIONS, duration: T.run, headers }, pid);
+        const post = await cannon(`POST /api/tasks (telemetry ${mode})`, {
+          url: proc.url,
+          connections: CONNECTIONS,
+          duration: T.run,
+          requests: [{ method: 'POST', path: '/api/tasks', headers, body: JSON.stringify({ title: 'bench', description: 'created under load' }) }],
+        }, pid);
+        thisRound[mode] = { get, post };
+        runs[mode].get = best(runs[mode].get, get);
+        runs[mode].post = best(runs[mode].post, post);
       }
+      for (const kind of ['get', 'post'] as const) perRound[kind].push(Math.round((1 - thisRound.on[kind].rps / thisRound.off[kind].rps) * 1000) / 10);
     }
     await apps.off.proc.stop();
     {
@@ -406,10 +411,12 @@ async function main(): Promise<void> {
         load_tool_cores: coresAt(g.tool_cpu_us_per_req),
         total_cores: coresAt((g.cpu_us_per_req ?? 0) + (g.pg_cpu_us_per_req ?? 0) + (g.tool_cpu_us_per_req ?? 0)),
       };
+      const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+      const spread = (kind: 'get' | 'post') => `per round ${perRound[kind].join(', ')} %, median ${median(perRound[kind])} %`;
       const checks = [
         { target: `GET /api/tasks ≥ ${TARGETS.getShareOfCeiling * 100} % of bare Fastify`, value: `${runs.on.get.rps} / ${ceiling.rps} rps = ${(getShare * 100).toFixed(1)} %`, pass: getShare >= TARGETS.getShareOfCeiling },
-        { target: `telemetry costs ≤ ${TARGETS.telemetryCost * 100} % (GET)`, value: `${runs.off.get.rps} → ${runs.on.get.rps} rps = ${(costGet * 100).toFixed(1)} %; ${cpuCost('get')}`, pass: costGet <= TARGETS.telemetryCost },
-        { target: `telemetry costs ≤ ${TARGETS.telemetryCost * 100} % (POST)`, value: `${runs.off.post.rps} → ${runs.on.post.rps} rps = ${(costPost * 100).toFixed(1)} %; ${cpuCost('post')}`, pass: costPost <= TARGETS.telemetryCost },
+        { target: `telemetry costs ≤ ${TARGETS.telemetryCost * 100} % (GET)`, value: `${runs.off.get.rps} → ${runs.on.get.rps} rps = ${(costGet * 100).toFixed(1)} % (best of each; ${spread('get')}); ${cpuCost('get')}`, pass: costGet <= TARGETS.telemetryCost },
+        { target: `telemetry costs ≤ ${TARGETS.telemetryCost * 100} % (POST)`, value: `${runs.off.post.rps} → ${runs.on.post.rps} rps = ${(costPost * 100).toFixed(1)} % (best of each; ${spread('post')}); ${cpuCost('post')}`, pass: costPost <= TARGETS.telemetryCost },
         { target: `RSS < ${TARGETS.rssMb} MB after ${T.soak} s at saturation`, value: `${rss.toFixed(1)} MB`, pass: rss < TARGETS.rssMb },
         { target: `p99 GET /api/tasks at 100 RPS < ${TARGETS.p99NoFaultMs} ms (no faults)`, value: `${noFault.p99_ms} ms client, ${noFault.server_p99_ms} ms server`, pass: noFault.p99_ms < TARGETS.p99NoFaultMs },
         { target: `p99 at 100 RPS > ${TARGETS.p99FaultMs} ms with a 600 ms latency fault`, value: `${withFault.p99_ms} ms client, ${withFault.server_p99_ms} ms server`, pass: withFault.p99_ms > TARGETS.p99FaultMs && withFault.server_p99_ms > TARGETS.p99FaultMs },
@@ -428,6 +435,7 @@ async function main(): Promise<void> {
         ceiling_fastify_hello: ceiling,
         telemetry_on: runs.on,
         telemetry_off: runs.off,
+        telemetry_cost_per_round_pct: perRound,
         get_target_cpu_budget: budget,
         rss_mb_after_soak: Math.round(rss * 10) / 10,
         at_100_rps: { no_fault: noFault, latency_fault_600ms: withFault },

@@ -7,7 +7,7 @@ const BUCKETS = [0.005, 0.01, 0.5, 1];
 
 function pair(exemplars: boolean) {
   const make = (name: string) => {
-    const registry = new Registry();
+    const registry = new Registry<typeof Registry.OPENMETRICS_CONTENT_TYPE>();
     registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
     const histogram = new Histogram({ name, help: 'h', labelNames: ['route', 'status_code'], buckets: BUCKETS, enableExemplars: exemplars, registers: [registry] });
     return { registry, histogram };
@@ -20,7 +20,7 @@ function span(traceId: string, sampled: boolean): SpanContext {
 }
 
 /** The exposition with exemplar timestamps dropped (the two histograms observe a few µs apart). */
-async function text(registry: Registry): Promise<string> {
+async function text(registry: Registry<typeof Registry.OPENMETRICS_CONTENT_TYPE>): Promise<string> {
   return (await registry.metrics()).replace(/(# \{[^}]*\} \S+) \d+(\.\d+)?$/gm, '$1');
 }
 
@@ -43,7 +43,7 @@ describe('observeTraced', () => {
       for (const [labels, value, sc] of OBSERVATIONS) {
         observeTraced(fast.histogram, labels, value, sc);
         if (!exemplars) plain.histogram.observe(labels, value);
-        else if (sc && sc.traceFlags & TraceFlags.SAMPLED) plain.histogram.observe({ labels, value, exemplarLabels: { trace_id: sc.traceId } });
+        else if (sc && sc.traceFlags & TraceFlags.SAMPLED) plain.histogram.observe({ labels, value, exemplarLabels: { trace_id: sc.traceId } as never });
         else plain.histogram.observe({ labels, value });
       }
       const expected = await text(plain.registry);
