@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { SpanKind, SpanStatusCode, type Span, type Tracer } from '@opentelemetry/api';
-import type { Socket } from 'node:net';
-import { buildConnector, Client, type Dispatcher } from 'undici';
 import type { ErrorClass } from '../contract/schemas.js';
+import { Http1Connection, requestHead, type ConnectionEvents, type ExchangeHandler } from './http1.js';
 import type { RequestRuntime } from './render.js';
 
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT', 'UND_ERR_TIMEOUT']);
@@ -70,7 +69,7 @@ export interface Completed {
   readonly intendedMs: number;
   /** When the generator took it from the schedule. */
   readonly queuedMs: number;
-  /** When undici wrote it on a connection (its onConnect, just before the write); 0 if it never was. */
+  /** When it was written on a connection; 0 if it never was. */
   readonly sentMs: number;
   /** When the first byte of the response was parsed (onResponseStarted); 0 if none came. */
   readonly firstByteMs: number;
@@ -115,13 +114,13 @@ class IdSource {
   }
 }
 
-class RequestHandler implements Dispatcher.DispatchHandler, Completed {
+class RequestHandler implements ExchangeHandler, Completed {
   status = 0;
   error: ErrorClass | undefined;
   finished = false;
   sentMs = 0;
   firstByteMs = 0;
-  client: Client | undefined;
+  connection: Http1Connection | undefined;
   /** Response chunks of a capturing request; undefined otherwise or once past MAX_CAPTURE_BODY. */
   private chunks: Buffer[] | undefined;
   private bytes = 0;
@@ -150,10 +149,8 @@ class RequestHandler implements Dispatcher.DispatchHandler, Completed {
     return c.length === 1 ? c[0] : Buffer.concat(c, this.bytes);
   }
 
-  // undici's raw handler interface: headers stay unparsed buffers (the parsed-object interface costs a
-  // header parse per response that nobody reads), and bodies are read only by requests that capture.
-  // undici calls onConnect when it writes the request on its connection (a request handed to a
-  // connection still opening, or to one undici frees only on its next loop turn, is not sent yet).
+  // The connection calls onConnect when it writes the request (a request handed to a connection
+  // still opening is not sent yet), onResponseStarted on the response's first byte.
   onConnect(): void {
     this.sentMs = this.sender.now();
   }
@@ -171,6 +168,7 @@ class RequestHandler implements Dispatcher.DispatchHandler, Completed {
   onData(chunk: Buffer): boolean {
     if (this.chunks) {
       this.bytes += chunk.length;
+      // The connection reuses nothing it hands out, but a chunk may be a view of a larger read.
       if (this.bytes > MAX_CAPTURE_BODY) this.chunks = undefined;
       else this.chunks.push(chunk);
     }
@@ -203,54 +201,63 @@ class RequestHandler implements Dispatcher.DispatchHandler, Completed {
   }
 }
 
+/** A header value as it may go on the wire: CR, LF and NUL would end or corrupt the head. */
+function headerSafe(value: string): string {
+  return /[\r\n\0]/.test(value) ? value.replace(/[\r\n\0]/g, '') : value;
+}
+
 /**
- * Sends the requests of one origin over undici keep-alive connections (one request at a time each,
- * no pipelining); a mix with several origins has one sender per origin. Fire-and-forget: the caller is told of each completion and never waits, so a slow
- * target cannot slow the schedule. A due request takes an idle connection, or a new one (see
- * BUSY_UTILIZATION) up to `connections`; otherwise it waits here in FIFO order for the next to
- * free up. Waiting requests are still in flight, and their latency counts from the intended time.
- * Picking an idle connection is O(1), unlike undici's Pool, which scans all its connections per
- * request.
+ * Sends the requests of one origin over keep-alive HTTP/1.1 connections (http1.ts: one request at a
+ * time each, no pipelining); a mix with several origins has one sender per origin. Fire-and-forget:
+ * the caller is told of each completion and never waits, so a slow target cannot slow the schedule.
+ * A due request takes an idle connection, or a new one (see BUSY_UTILIZATION) up to `connections`;
+ * otherwise it waits here in FIFO order for the next to free up. Waiting requests are still in
+ * flight, and their latency counts from the intended time. Picking an idle connection is O(1).
  */
 export class Sender {
   inFlight = 0;
-  private readonly idle: Client[] = [];
-  private readonly all: Client[] = [];
+  private readonly idle: Http1Connection[] = [];
+  private readonly all: Http1Connection[] = [];
   private waiting: RequestHandler[] = [];
   private waitHead = 0;
-  private connecting = 0;
+  /** Connections in their handshake for requests (not those opened ahead by preconnect). */
+  private readonly connecting = new Set<Http1Connection>();
   private readonly busy: () => boolean;
   private closed = false;
   /** `Bearer <token>` of the last token seen (tokens change only on a re-login). */
   private bearer = { token: '', value: '' };
   private readonly ids = new IdSource();
   private readonly host: string;
-  private readonly clientOptions: Client.Options;
-  /** undici's own connector, with the options a Client would give it. */
-  private readonly connector: buildConnector.connector;
-  /** Connections opened ahead of the schedule (preconnect), each handed to the next new Client. */
-  private readonly spare: Socket[] = [];
+  private readonly target: { protocol: string; hostname: string; port: number; timeoutMs: number };
+  private readonly events: ConnectionEvents;
 
   constructor(
     private readonly origin: string,
     private readonly opts: SenderOptions,
   ) {
-    this.connector = buildConnector({ timeout: Math.min(opts.timeoutMs, 30_000) });
-    this.clientOptions = {
-      pipelining: 1,
-      keepAliveTimeout: 30_000,
-      keepAliveMaxTimeout: 600_000,
-      headersTimeout: opts.timeoutMs,
-      bodyTimeout: opts.timeoutMs,
-      connect: (options, callback) => {
-        let socket = this.spare.pop();
-        while (socket && (socket.destroyed || socket.readyState !== 'open')) socket = this.spare.pop();
-        // Asynchronously, as undici's own connector answers: a Client connecting inside a dispatch call.
-        if (socket) queueMicrotask(() => callback(null, socket));
-        else this.connector(options, callback);
+    const url = new URL(origin);
+    this.host = url.host;
+    this.target = {
+      protocol: url.protocol,
+      // An IPv6 literal without its brackets, as the socket wants it.
+      hostname: url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname,
+      port: Number(url.port) || (url.protocol === 'https:' ? 443 : 80),
+      timeoutMs: opts.timeoutMs,
+    };
+    this.events = {
+      connected: (c, ok) => {
+        this.connecting.delete(c);
+        // An idle connection (opened ahead, or whose request failed meanwhile) serves the queue.
+        if (ok && c.idle) this.release(c);
+        // A handshake slot is free: waiting requests may open the next connections.
+        this.grow();
+      },
+      closed: (c) => {
+        remove(this.all, c);
+        remove(this.idle, c);
+        if (!this.closed) this.grow();
       },
     };
-    this.host = new URL(origin).host;
     const load = new LoopLoad();
     this.busy = opts.busy ?? (() => load.utilization >= BUSY_UTILIZATION);
   }
@@ -285,34 +292,25 @@ export class Sender {
     }
     this.inFlight++;
     const handler = new RequestHandler(this, request, path, body, headers, traceparent, this.opts.now(), intendedMs, token, span);
-    const client = this.idle.pop() ?? (this.mayOpen() ? this.open() : undefined);
-    if (client) this.dispatch(client, handler);
+    const connection = this.idle.pop() ?? (this.mayOpen() ? this.open() : undefined);
+    if (connection) this.dispatch(connection, handler);
     else this.waiting.push(handler);
   }
 
   /** A request is over: free its connection for the next waiting request, then report it. */
   finished(handler: RequestHandler): void {
     this.inFlight--;
-    this.release(handler.client);
+    const c = handler.connection;
+    handler.connection = undefined;
+    if (c) this.release(c);
     this.opts.done(handler);
   }
 
-  private open(): Client {
-    const client = new Client(this.origin, this.clientOptions);
-    let pending = true;
-    this.connecting++;
-    const settled = () => {
-      if (!pending) return;
-      pending = false;
-      this.connecting--;
-      // A handshake slot is free: waiting requests may open the next connections.
-      this.grow();
-    };
-    client.on('connect', settled);
-    client.on('connectionError', settled);
-    client.on('disconnect', settled);
-    this.all.push(client);
-    return client;
+  private open(ahead = false): Http1Connection {
+    const c = new Http1Connection(this.target, this.events);
+    if (!ahead) this.connecting.add(c);
+    this.all.push(c);
+    return c;
   }
 
   /**
@@ -322,36 +320,18 @@ export class Sender {
    * still under way join later). A failure is not an error here: the run's requests will meet it.
    */
   preconnect(count: number, maxWaitMs: number): Promise<void> {
-    const url = new URL(this.origin);
-    // undici strips an IPv6 literal's brackets before it connects.
-    const hostname = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
-    const options = { hostname, host: url.host, protocol: url.protocol, port: url.port };
-    let pending = Math.max(0, count - this.all.length - this.spare.length);
-    if (pending === 0 || this.closed) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, maxWaitMs);
-      const settled = () => {
-        if (--pending > 0) return;
-        clearTimeout(timer);
-        resolve();
-      };
-      for (let i = pending; i > 0; i--) {
-        this.connector(options, (err, socket) => {
-          if (!err && socket) {
-            if (this.closed) socket.destroy();
-            else this.spare.push(socket);
-          }
-          settled();
-        });
-      }
-    });
+    const opening: Promise<boolean>[] = [];
+    for (let i = Math.max(0, count - this.all.length); i > 0 && !this.closed; i--) opening.push(this.open(true).ready);
+    if (opening.length === 0) return Promise.resolve();
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, maxWaitMs)));
+    return Promise.race([Promise.all(opening).then(() => undefined), late]).finally(() => clearTimeout(timer));
   }
 
   /** Whether a request that found no idle connection may open one (see BUSY_UTILIZATION). */
   private mayOpen(): boolean {
-    if (this.closed || this.all.length >= this.opts.connections || this.connecting >= MAX_CONNECTING) return false;
-    // A connection opened ahead costs nothing more to use.
-    return this.spare.length > 0 || this.all.length < MIN_CONNECTIONS || !this.busy();
+    if (this.closed || this.all.length >= this.opts.connections || this.connecting.size >= MAX_CONNECTING) return false;
+    return this.all.length < MIN_CONNECTIONS || !this.busy();
   }
 
   /** Opens connections for waiting requests, by the same rule as send. */
@@ -377,48 +357,54 @@ export class Sender {
     return undefined;
   }
 
-  private dispatch(client: Client, handler: RequestHandler): void {
-    handler.client = client;
-    // One header array per request of the mix: undici copies the headers into the request it builds
-    // before dispatch returns, so only the per-request values change.
+  private dispatch(connection: Http1Connection, handler: RequestHandler): void {
+    handler.connection = connection;
+    // One header array per request of the mix: only the per-request values change, and the head
+    // is built from it before send returns.
     const { token, request } = handler;
     const withToken = token !== undefined && request.takesToken;
     const headers = handler.headers ?? (withToken ? request.authHeaders : request.headers);
     headers[request.traceSlot] = handler.traceparent;
     if (withToken) {
-      if (token !== this.bearer.token) this.bearer = { token, value: `Bearer ${token}` };
+      // (A token comes from the target's login answer: it must not end the head early.)
+      if (token !== this.bearer.token) this.bearer = { token, value: `Bearer ${headerSafe(token)}` };
       headers[headers.length - 1] = this.bearer.value;
     }
-    try {
-      client.dispatch({ path: handler.path, method: request.method, headers, body: handler.body }, handler);
-    } catch (err) {
-      handler.onError(err as Error);
-    }
+    const body = handler.body;
+    const length = body === undefined ? (request.method === 'POST' || request.method === 'PUT' || request.method === 'PATCH' ? 0 : undefined) : Buffer.byteLength(body);
+    connection.send(handler, requestHead(request.method, handler.path, this.host, headers, length), body, request.method === 'HEAD');
   }
 
   /** A connection finished its request: hand it the next waiting one, or keep it idle. */
-  private release(client: Client | undefined): void {
-    if (!client || this.closed) return;
+  private release(connection: Http1Connection): void {
+    if (this.closed || !connection.idle) return;
     const next = this.shift();
-    if (next) this.dispatch(client, next);
-    else this.idle.push(client);
+    if (next) this.dispatch(connection, next);
+    else this.idle.push(connection);
   }
 
   /** Drops every connection at once (stop). */
   async destroy(): Promise<void> {
     this.shutdown();
-    await Promise.all(this.all.map((c) => c.destroy().catch(() => undefined)));
+    for (const c of [...this.all]) c.destroy();
   }
 
+  /** Closes the connections, each once its request (if any) is answered. */
   async close(): Promise<void> {
     this.shutdown();
-    await Promise.all(this.all.map((c) => c.close().catch(() => undefined)));
+    for (const c of [...this.all]) c.close();
   }
 
   private shutdown(): void {
     this.closed = true;
-    for (const s of this.spare.splice(0)) s.destroy();
+    const waiting = this.waiting.slice(this.waitHead);
     this.waiting = [];
     this.waitHead = 0;
+    for (const h of waiting) h.onError(Object.assign(new Error('the run stopped before a connection was free'), { code: 'ECONNABORTED' }));
   }
+}
+
+function remove<T>(list: T[], item: T): void {
+  const i = list.indexOf(item);
+  if (i !== -1) list.splice(i, 1);
 }
