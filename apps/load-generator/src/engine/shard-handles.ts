@@ -33,7 +33,19 @@ const FLUSH_WAIT_MS = 3000;
 
 /** The shard that sends arrivals `offset`, `offset + base.stride`, …, in this thread. */
 export function localShard(offset: number, base: ShardBase, events: ShardHandleEvents, tracer: Tracer | undefined): ShardHandle {
-  const shard = new Shard({ ...base, offset, startEpochMs: 0 }, events, tracer);
+  // The run reads a window as it arrives (and copies what it keeps): it can be reused at once.
+  const shard: Shard = new Shard(
+    { ...base, offset, startEpochMs: 0 },
+    {
+      window: (w) => {
+        events.window(w);
+        shard.recycle(w);
+      },
+      unauthorized: (token) => events.unauthorized(token),
+      end: () => events.end(),
+    },
+    tracer,
+  );
   return {
     ready: prepareShard(shard, base),
     begin: (epoch: number) => shard.start(epoch),

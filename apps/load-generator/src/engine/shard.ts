@@ -28,7 +28,10 @@ export interface ShardOptions {
 }
 
 export interface ShardEvents {
-  /** A closed window (folded), in index order without gaps. The object is reused after the call returns. */
+  /**
+   * A closed window (folded), in index order without gaps. It is lent: hand it back with
+   * `Shard.recycle` once read (the shard then reuses it), or keep it.
+   */
   window(w: WindowStats): void;
   /** A response was 401 for a request sent with `token`. */
   unauthorized(token: string | undefined): void;
@@ -332,6 +335,10 @@ export class Shard {
     this.open.delete(index);
     this.closedBefore = index + 1;
     this.events.window(w);
+  }
+
+  /** A window `events.window` lent, read and no longer needed: reused for a later second. */
+  recycle(w: WindowStats): void {
     if (this.spare.length < 4) this.spare.push(w);
   }
 

@@ -251,7 +251,7 @@ export interface WireWindow extends Omit<WindowStats, RequestHistogram | 'servic
   requests: WireRequestWindow[];
 }
 
-function requestToWire(r: RequestWindow): WireRequestWindow {
+function requestToWire(r: RequestWindow, encode: (h: Histogram) => string): WireRequestWindow {
   return {
     sent: r.sent,
     ok: r.ok,
@@ -259,25 +259,45 @@ function requestToWire(r: RequestWindow): WireRequestWindow {
     dropped: r.dropped,
     status: { ...r.status },
     errors: { ...r.errors },
-    ...histograms((k) => encodeHistogram(r[k])),
+    ...histograms((k) => encode(r[k])),
     promLatency: r.promLatency.toJSON(),
     promService: r.promService.toJSON(),
   };
 }
 
 export function toWire(w: WindowStats): WireWindow {
+  const steps = toWireInSteps(w);
+  let step = steps.next();
+  while (!step.done) step = steps.next();
+  return step.value;
+}
+
+/**
+ * toWire one histogram at a time: it yields after encoding each (0.1–0.3 ms apiece here; a window
+ * holds 6 + 4 per request of the mix), so an engine thread can send what falls due in between
+ * instead of stalling 1–3 ms once a second (measured at 20 000 rps; bench/).
+ */
+export function* toWireInSteps(w: WindowStats): Generator<undefined, WireWindow, undefined> {
+  const encoded = new Map<Histogram, string>();
+  const all = [w.service, w.lag, ...REQUEST_HISTOGRAMS.map((k) => w[k]), ...w.requests.flatMap((r) => REQUEST_HISTOGRAMS.map((k) => r[k]))];
+  for (const h of all) {
+    if (!h.totalCount) continue;
+    encoded.set(h, encodeHistogram(h));
+    yield;
+  }
+  const encode = (h: Histogram) => encoded.get(h) ?? '';
   return {
-    ...requestToWire(w),
+    ...requestToWire(w, encode),
     index: w.index,
     length: w.length,
     redrawn: w.redrawn,
     inFlight: w.inFlight,
     loopActiveMs: w.loopActiveMs,
     loopMs: w.loopMs,
-    service: encodeHistogram(w.service),
-    lag: encodeHistogram(w.lag),
+    service: encode(w.service),
+    lag: encode(w.lag),
     promLag: w.promLag.toJSON(),
-    requests: w.requests.map(requestToWire),
+    requests: w.requests.map((r) => requestToWire(r, encode)),
   };
 }
 

@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Tracing } from '@o11y/telemetry';
 import { Shard } from './shard.js';
-import { toWire, type WindowStats } from './stats.js';
+import { toWireInSteps, type WindowStats } from './stats.js';
 import type { ThreadCommand, ThreadMessage } from './threads.js';
 import { prepareShard } from './warmup.js';
 
@@ -37,15 +37,33 @@ async function flushSpans(): Promise<void> {
 const post = (m: ThreadMessage) => port.postMessage(m);
 let shard: Shard | undefined;
 
+/** Windows go out in order, each encoded a histogram per event-loop turn (toWireInSteps), then given back. */
+let outbox: Promise<void> = Promise.resolve();
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+function sendWindow(from: Shard, w: WindowStats): void {
+  outbox = outbox.then(async () => {
+    const steps = toWireInSteps(w);
+    let step = steps.next();
+    while (!step.done) {
+      await nextTurn();
+      step = steps.next();
+    }
+    from.recycle(w);
+    post({ type: 'window', window: step.value });
+  });
+}
+
 port.on('message', (c: ThreadCommand) => {
   if (c.type === 'run') {
-    const current = new Shard(
+    const current: Shard = new Shard(
       c.options,
       {
-        window: (w: WindowStats) => post({ type: 'window', window: toWire(w) }),
+        window: (w: WindowStats) => sendWindow(current, w),
         unauthorized: (token: string | undefined) => post({ type: 'unauthorized', token }),
+        // After the windows still being encoded.
         end: () =>
-          void flushSpans().then(() => {
+          void outbox.then(flushSpans).then(() => {
             if (shard === current) shard = undefined;
             post({ type: 'end' });
           }),
