@@ -228,7 +228,10 @@ export class Run extends EventEmitter {
 
   /** Adds every window all shards have reported (all pending ones when `all`). */
   private flush(all: boolean): void {
-    for (const w of this.merger.drain(all)) this.addWindow(w);
+    for (const w of this.merger.drain(all)) {
+      this.addWindow(w);
+      this.merger.recycle(w);
+    }
   }
 
   private addWindow(w: WindowStats): void {

@@ -25,7 +25,11 @@ export function encodeHistogram(h: Histogram): string {
 }
 
 export function decodeHistogram(s: string): Histogram {
-  return s ? asJs(hdr.decodeFromCompressedBase64(s, 32, false)) : newHistogram();
+  if (!s) return newHistogram();
+  const h = asJs(hdr.decodeFromCompressedBase64(s, 32, false));
+  // As newHistogram's: merging a longer-ranged one into it grows it instead of throwing.
+  h.autoResize = true;
+  return h;
 }
 
 /** Records milliseconds into a microsecond histogram. */
@@ -301,16 +305,23 @@ export function* toWireInSteps(w: WindowStats): Generator<undefined, WireWindow,
   };
 }
 
-/** A request window from its wire form (counts as they are, histograms decoded). */
+/** A request window from its wire form (counts as they are, histograms decoded: the decoded ones are used as they are). */
 function requestFromWire(r: WireRequestWindow): RequestWindow {
-  const out = newRequestWindow();
-  mergeRequestWindow(out, {
-    ...r,
+  return {
+    sent: r.sent,
+    ok: r.ok,
+    failed: r.failed,
+    dropped: r.dropped,
+    status: { ...r.status },
+    errors: (() => {
+      const e = emptyErrors();
+      addErrors(e, r.errors);
+      return e;
+    })(),
     ...histograms((k) => decodeHistogram(r[k])),
     promLatency: bucketsOf(LATENCY_BUCKETS, r.promLatency),
     promService: bucketsOf(LATENCY_BUCKETS, r.promService),
-  });
-  return out;
+  };
 }
 
 function bucketsOf(bounds: readonly number[], wire: WireBuckets): BucketCounts {
@@ -320,18 +331,19 @@ function bucketsOf(bounds: readonly number[], wire: WireBuckets): BucketCounts {
 }
 
 export function fromWire(w: WireWindow): WindowStats {
-  const out = newWindow(w.index, 0);
-  mergeRequestWindow(out, requestFromWire(w));
-  out.length = w.length;
-  out.redrawn = w.redrawn;
-  out.inFlight = w.inFlight;
-  out.loopActiveMs = w.loopActiveMs;
-  out.loopMs = w.loopMs;
-  out.service.add(decodeHistogram(w.service));
-  out.lag.add(decodeHistogram(w.lag));
-  out.promLag.add(w.promLag);
-  out.requests = w.requests.map(requestFromWire);
-  return out;
+  return {
+    ...requestFromWire(w),
+    index: w.index,
+    length: w.length,
+    redrawn: w.redrawn,
+    inFlight: w.inFlight,
+    loopActiveMs: w.loopActiveMs,
+    loopMs: w.loopMs,
+    service: decodeHistogram(w.service),
+    lag: decodeHistogram(w.lag),
+    promLag: bucketsOf(LAG_BUCKETS, w.promLag),
+    requests: w.requests.map(requestFromWire),
+  };
 }
 
 /** Percentile in ms from a microsecond histogram (0 when empty). */

@@ -1,4 +1,4 @@
-import { mergeWindow, newWindow, type WindowStats } from './stats.js';
+import { mergeWindow, newWindow, resetWindow, type WindowStats } from './stats.js';
 
 /**
  * Merges the per-second windows of several sources of one run: the shards (threads) of one load
@@ -11,6 +11,8 @@ export class WindowMerger {
   private readonly reported: number[];
   private readonly ended: boolean[];
   private readonly pending = new Map<number, WindowStats>();
+  /** Merged windows handed back (recycle): their HDR histograms (~90 KB each, 6 + 4 per request) are reused. */
+  private readonly spare: WindowStats[] = [];
   private nextIndex = 0;
 
   constructor(sources: number) {
@@ -31,11 +33,17 @@ export class WindowMerger {
       mergeWindow(entry, w);
       return;
     }
-    const copy = newWindow(w.index, w.requests.length);
+    const reused = this.spare.pop();
+    const copy = reused && reused.requests.length === w.requests.length ? resetWindow(reused, w.index) : newWindow(w.index, w.requests.length);
     mergeWindow(copy, w);
     copy.length = w.length;
     copy.inFlight = w.inFlight;
     this.pending.set(w.index, copy);
+  }
+
+  /** A drained window its reader is done with (it kept nothing of it): reused for a later second. */
+  recycle(w: WindowStats): void {
+    if (this.spare.length < 2) this.spare.push(w);
   }
 
   /** Source `source` will report no more windows. */
