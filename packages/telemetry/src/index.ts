@@ -10,6 +10,7 @@ export {
   type TelemetryPluginOptions,
 } from './http.js';
 export { createLogger, fastifyLogging, isoTimeCached, REDACT_PATHS, stdoutDestination, type Logger, type LoggerConfig } from './logger.js';
+export { PooledIdGenerator } from './ids.js';
 export { observeTraced } from './traced-histogram.js';
 export { createRegistry, type RegistryOptions } from './registry.js';
 export { otlpConfigured, startTracing, type Tracing, type TracingConfig } from './tracing.js';
