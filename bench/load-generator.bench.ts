@@ -98,8 +98,9 @@ async function autocannon(url: string): Promise<number> {
 /**
  * undici alone, closed loop: CONNECTIONS keep-alive clients, each sending its next request as the
  * last one completes, through the same raw dispatch interface the engine uses, with no schedule,
- * no statistics and no per-request headers. The engine is built on undici (the issue asks for it),
- * so this is the most it could reach on this machine: the gap to it is the engine's own cost.
+ * no statistics and no per-request headers. The engine was built on undici until #16 (its own
+ * HTTP/1.1 connection, engine/http1.ts, costs less per request): kept as the general-purpose
+ * client's ceiling on this machine, for reference.
  */
 async function undiciClosedLoop(url: string): Promise<number> {
   const { Client } = await import('undici');

@@ -109,6 +109,13 @@ describe('HTTP/1.1 connection', () => {
     expect(requests[0]).toBe(`POST /x?y=1 HTTP/1.1\r\nhost: 127.0.0.1:${port}\r\nuser-agent: test\r\ntraceparent: tp\r\ncontent-length: 14\r\n\r\n{"title":"Ã©"}`);
   });
 
+  it("keeps a request's own Host and drops its own framing headers (the connection writes content-length)", () => {
+    expect(requestHead('PUT', '/t/1', '127.0.0.1:1', ['host', 'api.example', 'content-length', '999', 'x-a', 'b'], 2)).toBe(
+      'PUT /t/1 HTTP/1.1\r\nhost: api.example\r\nx-a: b\r\ncontent-length: 2\r\n\r\n',
+    );
+    expect(requestHead('GET', '/', '127.0.0.1:1', ['transfer-encoding', 'chunked'], undefined)).toBe('GET / HTTP/1.1\r\nhost: 127.0.0.1:1\r\n\r\n');
+  });
+
   it('reads a content-length body split across reads, then reuses the connection', async () => {
     script = (_r, s) => writeParts(s, ['HTTP/1.1 201 Created\r\nConte', 'nt-Length: 11\r\nX-Other: 1\r\n\r\nhello', ' world']);
     const { outcomes, closed } = await session([{}, {}]);

@@ -75,15 +75,22 @@ const enum Body {
 }
 
 /**
- * A request's head: request line, host, headers (a flat name, value list), content-length when it
- * has a body, and the blank line. Written as UTF-8 with its body (header values are ASCII in
+ * A request's head: request line, host (unless the request sets its own), headers (a flat list of
+ * lowercase names and values), content-length when it has a body, and the blank line. Written as UTF-8 with its body (header values are ASCII in
  * practice; a non-ASCII one goes out as its UTF-8 bytes).
  */
 export function requestHead(method: string, path: string, host: string, headers: readonly string[], bodyLength: number | undefined): string {
-  let head = `${method} ${path} HTTP/1.1\r\nhost: ${host}\r\n`;
-  for (let i = 0; i + 1 < headers.length; i += 2) head += `${headers[i]}: ${headers[i + 1]}\r\n`;
-  if (bodyLength !== undefined) head += `content-length: ${bodyLength}\r\n`;
-  return `${head}\r\n`;
+  let lines = '';
+  let ownHost = false;
+  for (let i = 0; i + 1 < headers.length; i += 2) {
+    const name = headers[i] as string;
+    // The body's framing is the connection's to write: a request's own would contradict it.
+    if (name === 'content-length' || name === 'transfer-encoding') continue;
+    if (name === 'host') ownHost = true;
+    lines += `${name}: ${headers[i + 1]}\r\n`;
+  }
+  const framing = bodyLength === undefined ? '' : `content-length: ${bodyLength}\r\n`;
+  return `${method} ${path} HTTP/1.1\r\n${ownHost ? '' : `host: ${host}\r\n`}${lines}${framing}\r\n`;
 }
 
 export class Http1Connection {
