@@ -86,6 +86,45 @@ describe('Sender response bodies', () => {
   });
 });
 
+describe('Sender response bodies, many at once', () => {
+  it('keeps every captured body intact while other connections read theirs (each arrives in two pieces)', async () => {
+    // Bodies of different lengths, each written in two parts: reads of many connections interleave.
+    const target = await startTarget((req, res) => {
+      const n = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('n'));
+      const body = JSON.stringify({ id: `id-${n}`, pad: 'x'.repeat(n * 37) });
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write(body.slice(0, 10));
+      setTimeout(() => res.end(body.slice(10)), 5 + (n % 7));
+    });
+    try {
+      const [capturing] = prepareRequests({ requests: [{ name: 'capturing', url: `${target.url}/c`, capture: { id: 'id' } }] });
+      const runtime = new RequestRuntime(0, capturing!, 'ua', () => 0);
+      const bodies: string[] = [];
+      let resolve = () => {};
+      const all = new Promise<void>((r) => (resolve = r));
+      const count = 60;
+      const sender = new Sender(target.url, {
+        timeoutMs: 5000,
+        connections: 64,
+        userAgent: 'sender-test',
+        traceRatio: 0,
+        now: () => performance.now(),
+        done: (c) => {
+          bodies.push(c.responseBody()?.toString() ?? '');
+          if (bodies.length === count) resolve();
+        },
+      });
+      for (let n = 0; n < count; n++) sender.send(runtime, `/c?n=${n}`, undefined, undefined, undefined, performance.now());
+      await all;
+      await sender.close();
+      const ids = bodies.map((b) => (JSON.parse(b) as { id: string; pad: string })).map((j) => `${j.id}:${j.pad.length}`);
+      expect(ids.sort()).toEqual(Array.from({ length: count }, (_, n) => `id-${n}:${n * 37}`).sort());
+    } finally {
+      await target.close();
+    }
+  });
+});
+
 describe('Sender connections', () => {
   it('with CPU to spare, gives a slow target one connection per request in flight', async () => {
     // Answers take a second, so every handshake is over before the first answer frees a connection,

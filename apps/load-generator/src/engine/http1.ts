@@ -25,7 +25,7 @@ export interface ExchangeHandler {
   onResponseStarted(): void;
   /** The final (non-1xx) status line and headers were read. */
   onHeaders(status: number): boolean;
-  /** A piece of the response body (chunked framing removed). */
+  /** A piece of the response body (chunked framing removed); valid during the call only (copy to keep it). */
   onData(chunk: Buffer): boolean;
   onComplete(): void;
   onError(err: Error): void;
@@ -53,6 +53,12 @@ function failure(message: string, code: string): Error {
 }
 
 const CRLF = Buffer.from('\r\n');
+/**
+ * Plain TCP connections read into this one buffer (net's `onread`), shared by every connection of
+ * the thread: a read is parsed before the next can happen, and what outlives it is copied. The
+ * stream path allocates a buffer per read and goes through Readable's machinery per response.
+ */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 const HEAD_END = Buffer.from('\r\n\r\n');
 /** A response head larger than this is refused (undici's and Node's default is 16 KiB too). */
 const MAX_HEAD = 16 * 1024;
@@ -122,7 +128,7 @@ export class Http1Connection {
     const secure = opts.protocol === 'https:';
     this.socket = secure
       ? tlsConnect({ host: opts.hostname, port: opts.port, servername: isIP(opts.hostname) ? undefined : opts.hostname, ALPNProtocols: ['http/1.1'] })
-      : netConnect({ host: opts.hostname, port: opts.port });
+      : netConnect({ host: opts.hostname, port: opts.port, onread: { buffer: READ_BUFFER, callback: (n, buf) => this.onRead(n, buf) } });
     this.socket.setNoDelay(true);
     this.socket.once(secure ? 'secureConnect' : 'connect', () => {
       this.connected = true;
@@ -133,7 +139,8 @@ export class Http1Connection {
       this.pending = undefined;
       if (p && this.current) this.write(p.head, p.body);
     });
-    this.socket.on('data', (chunk: Buffer) => this.read(chunk));
+    // (TLS sockets read through the stream: `onread` is for plain TCP.)
+    if (secure) this.socket.on('data', (chunk: Buffer) => this.read(chunk));
     this.socket.on('end', () => this.onEnd());
     this.socket.on('error', (err) => this.fail(err));
     this.socket.on('close', () => this.fail(failure('the server closed the connection', 'ECONNRESET')));
@@ -234,6 +241,11 @@ export class Http1Connection {
       this.events.closed(this);
     }
     h.onComplete();
+  }
+
+  private onRead(n: number, buf: Uint8Array): boolean {
+    this.read(Buffer.from(buf.buffer, buf.byteOffset, n));
+    return true;
   }
 
   private read(chunk: Buffer): void {

@@ -50,7 +50,7 @@ export interface RunDeps {
 }
 
 /**
- * Peak rate per engine thread. A thread costs 22–35 µs of CPU per request (its HTTP/1.1 connections, the kernel's
+ * Peak rate per engine thread. A thread costs 17–35 µs of CPU per request (its HTTP/1.1 connections, the kernel's
  * socket calls, our statistics), so at 12 000 rps it is 40–50 % busy: enough slack that a stall
  * (GC, the VM taking the CPU) is caught up within milliseconds. Above it a run is split over
  * worker threads, up to one per core (README, "Threads").

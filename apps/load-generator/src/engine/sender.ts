@@ -168,9 +168,9 @@ class RequestHandler implements ExchangeHandler, Completed {
   onData(chunk: Buffer): boolean {
     if (this.chunks) {
       this.bytes += chunk.length;
-      // The connection reuses nothing it hands out, but a chunk may be a view of a larger read.
+      // The chunk is a view of the connection's read buffer, valid during this call: copied.
       if (this.bytes > MAX_CAPTURE_BODY) this.chunks = undefined;
-      else this.chunks.push(chunk);
+      else this.chunks.push(Buffer.from(chunk));
     }
     return true;
   }
