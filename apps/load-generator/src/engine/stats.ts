@@ -255,14 +255,16 @@ export interface WireWindow extends Omit<WindowStats, RequestHistogram | 'servic
   requests: WireRequestWindow[];
 }
 
+/** A request window's counts, copied (the same fields on the wire and in memory). */
+function countsOf(r: Pick<RequestWindow, 'sent' | 'ok' | 'failed' | 'dropped' | 'status' | 'errors'>): Pick<RequestWindow, 'sent' | 'ok' | 'failed' | 'dropped' | 'status' | 'errors'> {
+  const errors = emptyErrors();
+  addErrors(errors, r.errors);
+  return { sent: r.sent, ok: r.ok, failed: r.failed, dropped: r.dropped, status: { ...r.status }, errors };
+}
+
 function requestToWire(r: RequestWindow, encode: (h: Histogram) => string): WireRequestWindow {
   return {
-    sent: r.sent,
-    ok: r.ok,
-    failed: r.failed,
-    dropped: r.dropped,
-    status: { ...r.status },
-    errors: { ...r.errors },
+    ...countsOf(r),
     ...histograms((k) => encode(r[k])),
     promLatency: r.promLatency.toJSON(),
     promService: r.promService.toJSON(),
@@ -308,16 +310,7 @@ export function* toWireInSteps(w: WindowStats): Generator<undefined, WireWindow,
 /** A request window from its wire form (counts as they are, histograms decoded: the decoded ones are used as they are). */
 function requestFromWire(r: WireRequestWindow): RequestWindow {
   return {
-    sent: r.sent,
-    ok: r.ok,
-    failed: r.failed,
-    dropped: r.dropped,
-    status: { ...r.status },
-    errors: (() => {
-      const e = emptyErrors();
-      addErrors(e, r.errors);
-      return e;
-    })(),
+    ...countsOf(r),
     ...histograms((k) => decodeHistogram(r[k])),
     promLatency: bucketsOf(LATENCY_BUCKETS, r.promLatency),
     promService: bucketsOf(LATENCY_BUCKETS, r.promService),
