@@ -154,10 +154,6 @@ export class Http1Connection {
     return this.current === undefined && !this.gone && !this.last;
   }
 
-  get open(): boolean {
-    return this.connected && !this.gone;
-  }
-
   /** Hands a request to the connection: written now, or once the handshake is over. */
   send(handler: ExchangeHandler, head: string, body: string | Buffer | undefined, headRequest: boolean): void {
     if (this.current || this.gone) {
