@@ -148,6 +148,9 @@ describe('drill sessions', () => {
     const { id } = (await post(a, '/api/drills/sessions', { drill: 'cpu-hog', seed: 7, fault_after_s: 1 })).json<{ id: string }>();
     const fault = Object.values(faultsOn(await lab.adminFaults()))[0] as { starts_at: string };
     await expect.poll(async () => (await view(a, id)).state).toBe('active');
+    // The portal turns the session active on its own clock (created + fault_after_s); the todo API's
+    // starts_at can be a few ms later (it timed the PUT's arrival): answer once the fault is on.
+    await expect.poll(() => Date.now() >= Date.parse(fault.starts_at)).toBe(true);
 
     // Bad answers name their field.
     const badWhere = await post(a, `/api/drills/sessions/${id}/answer`, { symptom: 'saturation', where: 'GET /api/nope', layer: 'cpu' });
