@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ErrorClass } from '../src/contract/schemas.js';
 import { prepareRequests } from '../src/contract/requests.js';
 import { RequestRuntime } from '../src/engine/render.js';
-import { MIN_CONNECTIONS, Sender } from '../src/engine/sender.js';
+import { MIN_CONNECTIONS, Sender, type Completed, type SenderOptions } from '../src/engine/sender.js';
 import { startTarget, type TargetServer } from './target-server.js';
 
 // How many connections the sender opens is what the target sees: a socket per momentary shortage
@@ -22,26 +22,40 @@ interface Done {
   latencyMs: number;
 }
 
-/** Sends `count` requests at once to a target that answers each after `delayMs`, and waits for all of them. */
-async function burst(count: number, busy: boolean, delayMs: number): Promise<{ done: Done[]; connections: number }> {
-  const before = target.connections;
-  const done: Done[] = [];
+/**
+ * A sender to `origin` that keeps what `keep` takes from each completion (read it there: the
+ * completion is not the caller's after its callback); `all` resolves once `count` have come.
+ */
+function collectingSender<T>(origin: string, count: number, keep: (c: Completed) => T, opts: Partial<SenderOptions> = {}): { sender: Sender; kept: T[]; all: Promise<void> } {
+  const kept: T[] = [];
   let resolve = () => {};
   const all = new Promise<void>((r) => (resolve = r));
-  const [prepared] = prepareRequests({ target: { url: `${target.url}/burst` } });
-  const request = new RequestRuntime(0, prepared!, 'sender-test', () => -1);
-  const sender = new Sender(target.url, {
-    timeoutMs: 10_000,
-    connections: 1024,
+  const sender = new Sender(origin, {
+    timeoutMs: 5000,
+    connections: 64,
     userAgent: 'sender-test',
     traceRatio: 0,
     now: () => performance.now(),
-    busy: () => busy,
-    done: ({ status, error, intendedMs }) => {
-      done.push({ status, error, latencyMs: performance.now() - intendedMs });
-      if (done.length === count) resolve();
+    ...opts,
+    done: (c) => {
+      kept.push(keep(c));
+      if (kept.length === count) resolve();
     },
   });
+  return { sender, kept, all };
+}
+
+/** Sends `count` requests at once to a target that answers each after `delayMs`, and waits for all of them. */
+async function burst(count: number, busy: boolean, delayMs: number): Promise<{ done: Done[]; connections: number }> {
+  const before = target.connections;
+  const [prepared] = prepareRequests({ target: { url: `${target.url}/burst` } });
+  const request = new RequestRuntime(0, prepared!, 'sender-test', () => -1);
+  const { sender, kept: done, all } = collectingSender(
+    target.url,
+    count,
+    ({ status, error, intendedMs }): Done => ({ status, error, latencyMs: performance.now() - intendedMs }),
+    { timeoutMs: 10_000, connections: 1024, busy: () => busy },
+  );
   const start = performance.now();
   for (let i = 0; i < count; i++) sender.send(request, `/burst?ms=${delayMs}`, undefined, undefined, undefined, start);
   await all;
@@ -61,23 +75,11 @@ describe('Sender response bodies', () => {
       });
       const pool = () => 0;
       const runtimes = [new RequestRuntime(0, plain!, 'ua', pool), new RequestRuntime(1, capturing!, 'ua', pool)];
-      const bodies = new Map<string, string | undefined>();
-      let resolve = () => {};
-      const all = new Promise<void>((r) => (resolve = r));
-      const sender = new Sender(json.url, {
-        timeoutMs: 5000,
-        connections: 4,
-        userAgent: 'sender-test',
-        traceRatio: 0,
-        now: () => performance.now(),
-        done: (c) => {
-          bodies.set(c.request.name, c.responseBody()?.toString());
-          if (bodies.size === 2) resolve();
-        },
-      });
+      const { sender, kept, all } = collectingSender(json.url, 2, (c) => [c.request.name, c.responseBody()?.toString()] as const, { connections: 4 });
       for (const r of runtimes) sender.send(r, r.fixedPath as string, undefined, undefined, undefined, performance.now());
       await all;
       await sender.close();
+      const bodies = new Map(kept);
       expect(bodies.get('capturing')).toBe('{"id":"abc"}');
       expect(bodies.get('plain')).toBeUndefined();
     } finally {
@@ -99,21 +101,8 @@ describe('Sender response bodies, many at once', () => {
     try {
       const [capturing] = prepareRequests({ requests: [{ name: 'capturing', url: `${target.url}/c`, capture: { id: 'id' } }] });
       const runtime = new RequestRuntime(0, capturing!, 'ua', () => 0);
-      const bodies: string[] = [];
-      let resolve = () => {};
-      const all = new Promise<void>((r) => (resolve = r));
       const count = 60;
-      const sender = new Sender(target.url, {
-        timeoutMs: 5000,
-        connections: 64,
-        userAgent: 'sender-test',
-        traceRatio: 0,
-        now: () => performance.now(),
-        done: (c) => {
-          bodies.push(c.responseBody()?.toString() ?? '');
-          if (bodies.length === count) resolve();
-        },
-      });
+      const { sender, kept: bodies, all } = collectingSender(target.url, count, (c) => c.responseBody()?.toString() ?? '');
       for (let n = 0; n < count; n++) sender.send(runtime, `/c?n=${n}`, undefined, undefined, undefined, performance.now());
       await all;
       await sender.close();

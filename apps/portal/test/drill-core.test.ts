@@ -7,7 +7,7 @@ import type { Preset } from '../src/clients/load-generator.js';
 import { generateDrill } from '../src/drills/catalogue.js';
 import { evidenceWindow, readSeries } from '../src/drills/debrief.js';
 import { debriefLinkPaths, resolveLinkPaths } from '../src/drills/links.js';
-import { evidenceRange } from '../src/drills/orchestrator.js';
+import { evidenceRange, faultStart } from '../src/drills/orchestrator.js';
 import { readConfig } from '../src/config.js';
 import { linksConfig } from '../src/routes/services.js';
 import { DrillSession, type SessionRecord } from '../src/drills/session.js';
@@ -142,5 +142,22 @@ describe('the debrief\'s links', () => {
     const links = resolveLinkPaths(paths, config, page);
     expect(new Set(links.map((l) => l.service))).toEqual(new Set(['prometheus', 'load-generator']));
     expect(links.find((l) => l.kind === 'graph:cpu')?.url).toMatch(/^http:\/\/lab\.example:9090\/classic\/graph\?g0\.expr=/);
+  });
+});
+
+describe('when a drill fault starts', () => {
+  const estimate = Date.parse('2026-12-03T10:00:40.000Z');
+  const at = (ms: number) => ({ starts_at: new Date(estimate + ms).toISOString() });
+
+  it("takes the todo API's starts_at when it is later than the portal's estimate (the PUT's transit), the latest of several faults", () => {
+    expect(faultStart({ cpu_hog: at(7), latency: null }, ['cpu_hog'], estimate)).toBe(estimate + 7);
+    expect(faultStart({ cpu_hog: at(3), db_slowdown: at(12) }, ['cpu_hog', 'db_slowdown'], estimate)).toBe(estimate + 12);
+  });
+
+  it('keeps the estimate when the API answered an earlier time, none, or one so far off that the clocks differ', () => {
+    expect(faultStart({ cpu_hog: at(-5) }, ['cpu_hog'], estimate)).toBe(estimate);
+    expect(faultStart({ cpu_hog: { share: 0.5 } }, ['cpu_hog'], estimate)).toBe(estimate);
+    expect(faultStart({ cpu_hog: null }, ['cpu_hog'], estimate)).toBe(estimate);
+    expect(faultStart({ cpu_hog: at(30_000) }, ['cpu_hog'], estimate)).toBe(estimate);
   });
 });

@@ -139,7 +139,8 @@ class Session {
       this.send(toStats(s, done ? s.achieved_rps : current));
       if (done) this.clear();
     } catch (err) {
-      this.app.log.warn({ err }, 'ws-compat: progress poll failed');
+      // A poll cut short by the session's end (the socket or the server closed) is not a failure.
+      if (!this.closed) this.app.log.warn({ err }, 'ws-compat: progress poll failed');
     } finally {
       this.polling = false;
     }
@@ -188,9 +189,13 @@ export const wsCompatPlugin: FastifyPluginAsync = async (app) => {
       const text = (Array.isArray(data) ? Buffer.concat(data) : data instanceof ArrayBuffer ? Buffer.from(data) : data).toString('utf8');
       chain = chain.then(() => session.onMessage(text)).catch((err: unknown) => request.log.warn({ err }, 'ws-compat: message failed'));
     });
+    // The session stays known until its close has run: a message still in flight when the socket
+    // closed may start polling, and a server closing meanwhile must still stop it.
     socket.on('close', () => {
-      sessions.delete(session);
-      chain = chain.then(() => session.onClose()).catch(() => undefined);
+      chain = chain
+        .then(() => session.onClose())
+        .catch(() => undefined)
+        .finally(() => sessions.delete(session));
     });
   });
 };

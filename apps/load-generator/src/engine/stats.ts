@@ -262,6 +262,13 @@ function countsOf(r: Pick<RequestWindow, 'sent' | 'ok' | 'failed' | 'dropped' | 
   return { sent: r.sent, ok: r.ok, failed: r.failed, dropped: r.dropped, status: { ...r.status }, errors };
 }
 
+/** The numbers a window has beyond its requests' (the same fields on the wire and in memory). */
+type WindowScalars = Pick<WindowStats, 'index' | 'length' | 'redrawn' | 'inFlight' | 'loopActiveMs' | 'loopMs'>;
+
+function scalarsOf(w: WindowScalars): WindowScalars {
+  return { index: w.index, length: w.length, redrawn: w.redrawn, inFlight: w.inFlight, loopActiveMs: w.loopActiveMs, loopMs: w.loopMs };
+}
+
 function requestToWire(r: RequestWindow, encode: (h: Histogram) => string): WireRequestWindow {
   return {
     ...countsOf(r),
@@ -294,12 +301,7 @@ export function* toWireInSteps(w: WindowStats): Generator<undefined, WireWindow,
   const encode = (h: Histogram) => encoded.get(h) ?? '';
   return {
     ...requestToWire(w, encode),
-    index: w.index,
-    length: w.length,
-    redrawn: w.redrawn,
-    inFlight: w.inFlight,
-    loopActiveMs: w.loopActiveMs,
-    loopMs: w.loopMs,
+    ...scalarsOf(w),
     service: encode(w.service),
     lag: encode(w.lag),
     promLag: w.promLag.toJSON(),
@@ -326,12 +328,7 @@ function bucketsOf(bounds: readonly number[], wire: WireBuckets): BucketCounts {
 export function fromWire(w: WireWindow): WindowStats {
   return {
     ...requestFromWire(w),
-    index: w.index,
-    length: w.length,
-    redrawn: w.redrawn,
-    inFlight: w.inFlight,
-    loopActiveMs: w.loopActiveMs,
-    loopMs: w.loopMs,
+    ...scalarsOf(w),
     service: decodeHistogram(w.service),
     lag: decodeHistogram(w.lag),
     promLag: bucketsOf(LAG_BUCKETS, w.promLag),

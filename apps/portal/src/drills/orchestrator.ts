@@ -3,7 +3,7 @@ import { formatDuration, randomSeed } from '@o11y/platform';
 import { UnavailableError, UpstreamError } from '../clients/http.js';
 import type { LoadGeneratorClient } from '../clients/load-generator.js';
 import type { PrometheusClient } from '../clients/prometheus.js';
-import type { TodoApiClient } from '../clients/todo-api.js';
+import type { FaultsState, TodoApiClient } from '../clients/todo-api.js';
 import { RequestError } from '../errors.js';
 import type { ExerciseLock } from '../exercises.js';
 import { catalogue, generateDrill } from './catalogue.js';
@@ -145,12 +145,13 @@ export class DrillOrchestrator {
       const created = this.clock.now();
       runs.push(await loadgen.startRun(backgroundRun(timing)));
       if (generated.traffic) runs.push(await loadgen.startRun(surgeRun(preset, generated.traffic, generated.fault_after_s, timing)));
-      // The fault starts start_after_s after the PUT: its time on the portal's clock (the todo API's
-      // starts_at is the same within milliseconds on one host; the session keeps one clock).
-      const faultAt = this.clock.now() + generated.fault_after_s * 1000;
+      // The fault starts start_after_s after the PUT arrives. Before it, its time on the portal's clock;
+      // after it, the todo API's own starts_at (it timed the PUT's arrival, a few ms later), so the
+      // session never turns active before the fault is on.
+      let faultAt = this.clock.now() + generated.fault_after_s * 1000;
       if (generated.fault) {
         faultPut = true;
-        await todo.putFaults(generated.fault);
+        faultAt = faultStart(await todo.putFaults(generated.fault), Object.keys(generated.fault), faultAt);
       }
       const record: SessionRecord = {
         id,
@@ -258,4 +259,21 @@ export class DrillOrchestrator {
     ]);
     return errors;
   }
+}
+
+/**
+ * How far the todo API's starts_at may be from the portal's own estimate and still be believed: on
+ * one host (compose, the embedded lab) the two clocks are one; a larger gap is clock skew between
+ * hosts, and the session then keeps the portal's clock, which times everything else it shows.
+ */
+const MAX_CLOCK_GAP_MS = 2000;
+
+/** When the faults just put start: the latest starts_at the todo API answered for them, or `estimate`. */
+export function faultStart(state: FaultsState, kinds: readonly string[], estimate: number): number {
+  let at = estimate;
+  for (const kind of kinds) {
+    const startsAt = Date.parse(state[kind]?.starts_at ?? '');
+    if (Number.isFinite(startsAt) && Math.abs(startsAt - estimate) <= MAX_CLOCK_GAP_MS) at = Math.max(at, startsAt);
+  }
+  return at;
 }
