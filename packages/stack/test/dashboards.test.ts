@@ -57,6 +57,12 @@ describe('Grafana provisioning', () => {
     expect(exprs('Database')).toMatch(/sql_service_latency_bucket[\s\S]*\/ 1e9/);
     expect(exprs('Database')).toMatch(/sql_txn_commit_count[\s\S]*sql_txn_abort_count[\s\S]*sql_conns[\s\S]*capacity_available/);
     expect(exprs('Load generator')).toMatch(/loadgen_target_rps[\s\S]*loadgen_response_latency_seconds_bucket[\s\S]*loadgen_scheduler_lag_seconds_bucket[\s\S]*loadgen_in_flight[\s\S]*loadgen_dropped_total/);
+    // A traffic mix's requests each get their own line (the `request` label, #14), and the pool's queue
+    // (semconv wait_time and pending_requests, the pool_limit drill's evidence) is on the Database board.
+    const byRequest = (title: string) => queries.find((q) => q.dashboard === 'Load generator' && q.panel === title)?.raw;
+    expect(byRequest('Requests/s by request of the mix')).toBe('sum by (request) (rate(loadgen_requests_total[$__rate_interval]))');
+    expect(byRequest('p99 by request of the mix (from intended send time)')).toBe('histogram_quantile(0.99, sum by (request, le) (rate(loadgen_response_latency_seconds_bucket[$__rate_interval])))');
+    expect(exprs('Database')).toMatch(/histogram_quantile\(0\.99, sum by \(le\) \(rate\(db_client_connection_wait_time_seconds_bucket\{job="todo-api"\}[\s\S]*sum\(db_client_connection_pending_requests\{job="todo-api"\}\)/);
   });
 
   it('substitutes Grafana variables', () => {
