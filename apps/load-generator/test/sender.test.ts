@@ -75,7 +75,7 @@ describe('Sender response bodies', () => {
       });
       const pool = () => 0;
       const runtimes = [new RequestRuntime(0, plain!, 'ua', pool), new RequestRuntime(1, capturing!, 'ua', pool)];
-      const { sender, kept, all } = collectingSender(json.url, 2, (c) => [c.request.name, c.responseBody()?.toString()] as const, { connections: 4 });
+      const { sender, kept, all } = collectingSender(json.url, 2, (c) => [c.request.name, c.responseText()] as const, { connections: 4 });
       for (const r of runtimes) sender.send(r, r.fixedPath as string, undefined, undefined, undefined, performance.now());
       await all;
       await sender.close();
@@ -102,7 +102,7 @@ describe('Sender response bodies, many at once', () => {
       const [capturing] = prepareRequests({ requests: [{ name: 'capturing', url: `${target.url}/c`, capture: { id: 'id' } }] });
       const runtime = new RequestRuntime(0, capturing!, 'ua', () => 0);
       const count = 60;
-      const { sender, kept: bodies, all } = collectingSender(target.url, count, (c) => c.responseBody()?.toString() ?? '');
+      const { sender, kept: bodies, all } = collectingSender(target.url, count, (c) => c.responseText() ?? '');
       for (let n = 0; n < count; n++) sender.send(runtime, `/c?n=${n}`, undefined, undefined, undefined, performance.now());
       await all;
       await sender.close();
@@ -131,5 +131,31 @@ describe('Sender connections', () => {
     expect(connections).toBe(MIN_CONNECTIONS);
     // 150 requests over 64 connections take three rounds of 100 ms, and the latency says so.
     expect(Math.max(...done.map((d) => d.latencyMs))).toBeGreaterThanOrEqual(290);
+  });
+});
+
+describe('Sender response text', () => {
+  it('decodes a UTF-8 body whose characters are split across reads, and keeps an ASCII one as it is', async () => {
+    // "ключ" and an emoji: the first piece ends inside a multi-byte sequence.
+    const texts = ['{"id":"ключ-1","note":"🚀"}', '{"id":"plain-2"}'];
+    const target = await startTarget((req, res) => {
+      const bytes = Buffer.from(texts[Number(new URL(req.url ?? '/', 'http://x').searchParams.get('i'))] as string);
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': bytes.length });
+      const cut = bytes.indexOf(0xd0) + 1;
+      res.write(bytes.subarray(0, cut));
+      setTimeout(() => res.end(bytes.subarray(cut)), 20);
+    });
+    try {
+      const [capturing] = prepareRequests({ requests: [{ name: 'capturing', url: `${target.url}/c`, capture: { id: 'id' } }] });
+      const runtime = new RequestRuntime(0, capturing!, 'ua', () => 0);
+      const { sender, kept, all } = collectingSender(target.url, 2, (c) => c.responseText() ?? '');
+      sender.send(runtime, '/c?i=0', undefined, undefined, undefined, performance.now());
+      sender.send(runtime, '/c?i=1', undefined, undefined, undefined, performance.now());
+      await all;
+      await sender.close();
+      expect([...kept].sort()).toEqual([...texts].sort());
+    } finally {
+      await target.close();
+    }
   });
 });

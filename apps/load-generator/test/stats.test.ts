@@ -8,7 +8,7 @@ import { BOTTLENECK_GENERATOR } from '../src/contract/schemas.js';
 import { assessGenerator, type GeneratorFacts } from '../src/engine/bottleneck.js';
 import { autoThreads, RPS_PER_THREAD } from '../src/engine/run.js';
 import { RunStore } from '../src/engine/store.js';
-import { foldRequests, fromWire, mergeWindow, newHistogram, newWindow, pctsMs, recordMs, toWire, type WindowStats } from '../src/engine/stats.js';
+import { addHistogram, decodeHistogram, encodeHistogram, foldRequests, fromWire, mergeWindow, newHistogram, newWindow, pctsMs, recordMs, toWire, type WindowStats } from '../src/engine/stats.js';
 
 /** A deterministic stream of values spread over six decades. */
 function* values(seed: number, n: number): Generator<number> {
@@ -50,6 +50,40 @@ describe('percentiles', () => {
       expect(pctsMs(h, PS)).toEqual(PS.map((p) => Math.round(h.getValueAtPercentile(p)) / 1000));
     }
     expect(pctsMs(newHistogram(), [50, 99])).toEqual([0, 0]);
+  });
+});
+
+describe('adding histograms', () => {
+  it('gives what the library add gives: counts, total, min, max and every percentile, fresh or decoded', () => {
+    const ps = [0.1, 1, 10, 50, 90, 99, 99.9, 100];
+    for (const [seedA, seedB] of [[1, 2], [3, 4], [5, 5]] as const) {
+      const a = newHistogram();
+      const b = newHistogram();
+      for (const v of values(seedA, 300)) recordMs(a, v / 100);
+      for (const v of values(seedB, 700)) recordMs(b, v / 7);
+      const decoded = decodeHistogram(encodeHistogram(b));
+      const ours = newHistogram();
+      const library = newHistogram();
+      for (const [into, add] of [[ours, addHistogram], [library, (x: typeof a, y: typeof a) => x.add(y)]] as const) {
+        add(into, a);
+        add(into, decoded);
+        add(into, newHistogram());
+      }
+      expect(ours.totalCount).toBe(1000);
+      expect([ours.totalCount, ours.minNonZeroValue, ours.maxValue]).toEqual([library.totalCount, library.minNonZeroValue, library.maxValue]);
+      expect(pctsMs(ours, ps)).toEqual(pctsMs(library, ps));
+      for (let i = 0; i < library.countsArrayLength; i += 1) if (library.getCountAtIndex(i) !== ours.getCountAtIndex(i)) expect.fail(`count ${i} differs`);
+    }
+  });
+
+  it('keeps a zero, which sits below the lowest non-zero value', () => {
+    const into = newHistogram();
+    const from = newHistogram();
+    from.recordValue(0);
+    from.recordValue(0);
+    from.recordValue(250);
+    addHistogram(into, from);
+    expect([into.totalCount, into.getCountAtIndex(0), into.minNonZeroValue, into.maxValue]).toEqual([3, 2, 250, 250]);
   });
 });
 

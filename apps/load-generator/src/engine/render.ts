@@ -87,7 +87,8 @@ export class RequestRuntime {
   readonly url: string;
   readonly fixedPath: string | undefined;
   readonly renderPath: Render | undefined;
-  readonly fixedBody: Buffer | undefined;
+  /** A body without templates, as the string it is: written with the head in one string (no Buffer per request). */
+  readonly fixedBody: string | undefined;
   readonly renderBody: Render | undefined;
   /** Header arrays without and with the authorization slot (the same array when it has its own). */
   readonly headers: string[];
@@ -112,7 +113,7 @@ export class RequestRuntime {
     if (isTemplate(r.path)) this.renderPath = compileRenderer(r.path, pool);
     else this.fixedPath = r.path;
     if (isTemplate(r.body)) this.renderBody = compileRenderer(r.body, pool);
-    else if (r.body !== undefined) this.fixedBody = Buffer.from(r.body);
+    else if (r.body !== undefined) this.fixedBody = r.body;
     // A request's own User-Agent replaces ours.
     const flat: string[] = r.headers.some(([n]) => n === 'user-agent') ? [] : ['user-agent', userAgent];
     this.headerRenders = [];
@@ -138,7 +139,7 @@ export class RequestRuntime {
     return this.renderPath ? this.renderPath(a) : (this.fixedPath as string);
   }
 
-  body(a: Arrival): string | Buffer | undefined {
+  body(a: Arrival): string | undefined {
     return this.renderBody ? this.renderBody(a) : this.fixedBody;
   }
 

@@ -2,7 +2,7 @@ import type { LatencyBreakdown, Percentiles, RequestPoint, RequestStats, RunStat
 import type { PreparedRequest } from '../contract/requests.js';
 import type { RateCurve } from '../profiles/types.js';
 import { assessGenerator, type Assessment } from './bottleneck.js';
-import { mergeRequestWindow, newHistogram, newRequestWindow, pctMs, pctsMs, type Histogram, type RequestWindow, type WindowStats } from './stats.js';
+import { addHistogram, mergeRequestWindow, newHistogram, newRequestWindow, pctMs, pctsMs, type Histogram, type RequestWindow, type WindowStats } from './stats.js';
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
@@ -64,8 +64,8 @@ export class RunTotals {
     const expected = b > a ? (c.integral(b) - c.integral(a)) * (this.spec.share ?? 1) : 0;
     mergeRequestWindow(this.run, w);
     this.redrawn += w.redrawn;
-    if (w.service.totalCount) this.service.add(w.service);
-    if (w.lag.totalCount) this.lag.add(w.lag);
+    addHistogram(this.service, w.service);
+    addHistogram(this.lag, w.lag);
     this.loop.loopActiveMs += w.loopActiveMs;
     this.loop.loopMs += w.loopMs;
     this.lastSecondSent = w.sent;

@@ -54,6 +54,7 @@ class LoopLoad {
 
 /** Response bytes kept for a capture; a larger body is not parsed (and captures nothing). */
 export const MAX_CAPTURE_BODY = 1024 * 1024;
+const NON_ASCII = /[\u0080-\uffff]/;
 
 /**
  * A finished request, as the completion callback sees it. Its times (in the clock of `now`) split
@@ -75,8 +76,8 @@ export interface Completed {
   readonly firstByteMs: number;
   /** The token it carried. */
   readonly token: string | undefined;
-  /** The response body, kept only for requests that capture (at most MAX_CAPTURE_BODY). */
-  responseBody(): Buffer | undefined;
+  /** The response body as text (UTF-8), kept only for requests that capture (at most MAX_CAPTURE_BODY bytes). */
+  responseText(): string | undefined;
 }
 
 /** Called once per request. */
@@ -121,9 +122,12 @@ class RequestHandler implements ExchangeHandler, Completed {
   sentMs = 0;
   firstByteMs = 0;
   connection: Http1Connection | undefined;
-  /** Response chunks of a capturing request; undefined otherwise or once past MAX_CAPTURE_BODY. */
-  private chunks: Buffer[] | undefined;
-  private bytes = 0;
+  /**
+   * The response body of a capturing request, one char per byte (latin1: a UTF-8 sequence split
+   * across reads stays whole, and a string is the one allocation per chunk, where a Buffer copy
+   * and its decoding were two); undefined otherwise or once past MAX_CAPTURE_BODY.
+   */
+  private raw: string | undefined;
 
   constructor(
     private readonly sender: Sender,
@@ -139,14 +143,13 @@ class RequestHandler implements ExchangeHandler, Completed {
     readonly token: string | undefined,
     private readonly span: Span | undefined,
   ) {
-    if (request.capture.length) this.chunks = [];
+    if (request.capture.length) this.raw = '';
   }
 
-  responseBody(): Buffer | undefined {
-    const c = this.chunks;
-    if (!c) return undefined;
-    // A small JSON answer arrives in one chunk: no copy.
-    return c.length === 1 ? c[0] : Buffer.concat(c, this.bytes);
+  responseText(): string | undefined {
+    const raw = this.raw;
+    // ASCII (JSON usually is) reads the same in latin1 and UTF-8.
+    return raw === undefined || !NON_ASCII.test(raw) ? raw : Buffer.from(raw, 'latin1').toString('utf8');
   }
 
   // The connection calls onConnect when it writes the request (a request handed to a connection
@@ -166,11 +169,9 @@ class RequestHandler implements ExchangeHandler, Completed {
   }
 
   onData(chunk: Buffer): boolean {
-    if (this.chunks) {
-      this.bytes += chunk.length;
-      // The chunk is a view of the connection's read buffer, valid during this call: copied.
-      if (this.bytes > MAX_CAPTURE_BODY) this.chunks = undefined;
-      else this.chunks.push(Buffer.from(chunk));
+    if (this.raw !== undefined) {
+      // The chunk is a view of the connection's read buffer, valid during this call: copied into the string.
+      this.raw = this.raw.length + chunk.length > MAX_CAPTURE_BODY ? undefined : this.raw + chunk.toString('latin1');
     }
     return true;
   }
@@ -191,7 +192,7 @@ class RequestHandler implements ExchangeHandler, Completed {
     this.finished = true;
     this.status = 0;
     this.error = classifyError(err);
-    this.chunks = undefined;
+    this.raw = undefined;
     if (this.span) {
       this.span.setAttribute('error.type', this.error);
       this.span.setStatus({ code: SpanStatusCode.ERROR, message: err.message });

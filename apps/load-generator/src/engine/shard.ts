@@ -234,11 +234,11 @@ export class Shard {
 
   /** Stores the captured values of a 2xx JSON response in the pools (a body that is not JSON captures nothing). */
   private capture(c: Completed): void {
-    const body = c.responseBody();
-    if (!body || body.length === 0) return;
+    const body = c.responseText();
+    if (!body) return;
     let json: unknown;
     try {
-      json = JSON.parse(body.toString('utf8'));
+      json = JSON.parse(body);
     } catch {
       return;
     }

@@ -32,6 +32,49 @@ export function decodeHistogram(s: string): Histogram {
   return h;
 }
 
+/**
+ * Adds `from` into `into`, exactly as the library's add does, walking only the counts between
+ * `from`'s lowest and highest value. The library walks every count of the layout (~23 500 for
+ * 1 µs … 1 h at 3 digits) per add, and a run adds 6 + 4 per request of the mix every second, two or
+ * three times over (fold, merge, totals): 50–90 µs apiece here, where a second's latencies span a
+ * few thousand counts at most. Histograms of another layout take the library's path.
+ */
+export function addHistogram(into: Histogram, from: Histogram): void {
+  const total = from.totalCount;
+  if (total === 0) return;
+  const sameLayout =
+    into.countsArrayLength === from.countsArrayLength && into.bucketCount === from.bucketCount && into.subBucketCount === from.subBucketCount && into.unitMagnitude === 0 && from.unitMagnitude === 0;
+  if (!sameLayout) {
+    into.add(from);
+    return;
+  }
+  const n = from.countsArrayLength;
+  // (A histogram holding only zeros has no lowest non-zero value: its index is out of range.)
+  const first = from.countsArrayIndex(from.minNonZeroValue);
+  const lo = first >= 0 && first < n ? first : n;
+  const hi = Math.min(n - 1, from.countsArrayIndex(from.maxValue));
+  let added = 0;
+  for (let i = lo; i <= hi; i++) {
+    const c = from.getCountAtIndex(i);
+    if (c > 0) {
+      into.addToCountAtIndex(i, c);
+      added += c;
+    }
+  }
+  // Zeros (recordMs never records one) sit below the lowest non-zero value.
+  for (let i = 0; added < total && i < lo; i++) {
+    const c = from.getCountAtIndex(i);
+    if (c > 0) {
+      into.addToCountAtIndex(i, c);
+      added += c;
+    }
+  }
+  into.setTotalCount(into.totalCount + added);
+  // With a unit of 1 (unitMagnitude 0), the library keeps these as the values themselves.
+  if (from.maxValue > into.maxValue) into.maxValue = from.maxValue;
+  if (from.minNonZeroValue < into.minNonZeroValue) into.minNonZeroValue = from.minNonZeroValue;
+}
+
 /** Records milliseconds into a microsecond histogram. */
 export function recordMs(h: Histogram, ms: number): void {
   h.recordValue(ms <= 0.001 ? 1 : Math.round(ms * 1000));
@@ -151,8 +194,7 @@ export function mergeRequestWindow(a: RequestWindow, b: RequestWindow): void {
   a.dropped += b.dropped;
   addCounts(a.status, b.status);
   addErrors(a.errors, b.errors);
-  // Adding an empty HDR histogram still walks its counts: skip those.
-  for (const k of REQUEST_HISTOGRAMS) if (b[k].totalCount) a[k].add(b[k]);
+  for (const k of REQUEST_HISTOGRAMS) addHistogram(a[k], b[k]);
   a.promLatency.add(b.promLatency);
   a.promService.add(b.promService);
 }
@@ -229,8 +271,8 @@ export function mergeWindow(a: WindowStats, b: WindowStats): void {
   a.loopActiveMs += b.loopActiveMs;
   a.loopMs += b.loopMs;
   a.length = Math.max(a.length, b.length);
-  if (b.service.totalCount) a.service.add(b.service);
-  if (b.lag.totalCount) a.lag.add(b.lag);
+  addHistogram(a.service, b.service);
+  addHistogram(a.lag, b.lag);
   a.promLag.add(b.promLag);
   b.requests.forEach((r, i) => {
     const into = a.requests[i];
