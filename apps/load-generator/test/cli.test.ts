@@ -41,6 +41,15 @@ describe('o11y-load attack', () => {
     expect(r.out).not.toContain('WARNING');
   });
 
+  it('prints no line for the window after the end, where late answers fall: they are in the report', async () => {
+    // 150 ms answers: those sent in the last 150 ms of the schedule complete after it.
+    const r = await cli(['attack', '--url', `${slow.url}/late`, '--rate', '20', '--duration', '2s']);
+    expect(r.code).toBe(0);
+    const lines = r.err.trim().split('\n');
+    expect(lines.map((l) => l.trim().split(/\s+/)[0])).toEqual(['1s', '2s']);
+    expect(r.out).toContain('sent 40  ok 40  failed 0  dropped 0');
+  });
+
   it('breaks the latency down in its report, and says when the generator, not the target, is the bottleneck', async () => {
     // An in-flight cap of 1 at 2 000 rps: the generator drops what a local target would answer at once.
     const r = await cli(['attack', '--url', `${target.url}/capped`, '--rate', '2000', '--duration', '1', '--max-in-flight', '1']);

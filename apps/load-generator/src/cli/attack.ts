@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parseDuration } from '@o11y/platform';
 import { readConfig } from '../config.js';
-import type { RunRequest, SeriesPoint } from '../contract/schemas.js';
+import type { RunRequest, RunSummary, SeriesPoint } from '../contract/schemas.js';
 import { Run } from '../engine/run.js';
 import { engineThreads } from '../engine/threads.js';
 import { validateRunRequest } from '../engine/validate.js';
@@ -13,7 +13,7 @@ import { VERSION } from '../version.js';
 import { runDistributed } from './distributed.js';
 import { finish, UsageError, type CliIO } from './outcome.js';
 import { readMixFile } from './mix-file.js';
-import { progressLine } from './report.js';
+import { progressOutput } from './report.js';
 
 export { progressLine, textReport } from './report.js';
 
@@ -251,7 +251,7 @@ async function main(argv: string[], io: CliIO): Promise<number> {
   const spec = validateRunRequest(req, config, `cli-${Date.now().toString(36)}`);
   if (values.threads !== undefined) spec.threads = Math.max(1, Number(values.threads) || 1);
   const run = new Run(spec);
-  run.on('progress', ({ point }: { point: SeriesPoint }) => io.err(`${progressLine(point)}\n`));
+  run.on('progress', ({ summary, point }: { summary: RunSummary; point: SeriesPoint }) => io.err(progressOutput(point, summary.duration)));
   const release = io.onRun?.(() => void run.stop()) ?? (() => {});
   void run.start();
   const summary = await run.finished;

@@ -5,7 +5,7 @@ import { CoordinatedRun } from '../coordinator/coordinated-run.js';
 import { generatorUrls } from '../coordinator/plan.js';
 import { InputError } from '../errors.js';
 import { finish, UsageError, type CliIO, type Thresholds } from './outcome.js';
-import { progressLine } from './report.js';
+import { progressOutput } from './report.js';
 
 export interface DistributedArgs {
   request: RunRequest;
@@ -56,7 +56,7 @@ export async function runDistributed(args: DistributedArgs, io: CliIO): Promise<
     throw err;
   }
   io.err(`split across ${urls.length} load generators, t = 0 at ${new Date(run.startAt).toISOString()}\n`);
-  run.on('progress', ({ point }: { point: SeriesPoint }) => io.err(`${progressLine(point)}\n`));
+  run.on('progress', ({ run: view, point }: { run: DistributedRun; point: SeriesPoint }) => io.err(progressOutput(point, view.summary.duration)));
   const release = io.onRun?.(() => void run.stop()) ?? (() => {});
   const view = await run.finished;
   release();

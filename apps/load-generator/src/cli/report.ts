@@ -7,6 +7,14 @@ export function progressLine(point: SeriesPoint): string {
   return `${String(point.t + 1).padStart(5)}s  target ${f1(point.target_rps).padStart(8)} rps  achieved ${f1(point.sent).padStart(8)} rps  p99 ${f1(point.p99_ms).padStart(7)} ms  errors ${String(errors).padStart(5)}  dropped ${String(point.dropped).padStart(5)}  in-flight ${point.in_flight}  intended→sent p99 ${f1(point.intended_to_sent_p99_ms)} ms`;
 }
 
+/**
+ * The progress line of a second of the schedule, or '' for the window after its end: answers that
+ * came in late fall there, counted in the final report; a 2 s run prints two lines, not three.
+ */
+export function progressOutput(point: SeriesPoint, duration: number): string {
+  return point.t < duration ? `${progressLine(point)}\n` : '';
+}
+
 const table = (rows: string[][]): string[] => {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
   return rows.map((r) => `    ${r.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ')}`);
