@@ -120,7 +120,7 @@ describe('windows on the wire', () => {
 });
 
 describe('the generator as the bottleneck (the rule, with numbers)', () => {
-  const healthy: GeneratorFacts = { sent: 10_000, dropped: 0, achievedRps: 1000, maxInFlight: 10_000, intendedToSentP50: 0.8, intendedToSentP99: 2.5, lagP99: 1.6, serviceMeanMs: 1, utilization: 0.3 };
+  const healthy: GeneratorFacts = { sent: 10_000, dropped: 0, achievedRps: 1000, maxInFlight: 10_000, intendedToSentP50: 0.8, intendedToSentP99: 2.5, lagP99: 1.6, latencyP99: 3.2, serviceMeanMs: 1, utilization: 0.3 };
 
   it('is quiet about a run that kept its schedule', () => {
     expect(assessGenerator(healthy)).toEqual({ bottleneck: null, warnings: [] });
@@ -138,6 +138,19 @@ describe('the generator as the bottleneck (the rule, with numbers)', () => {
     const capped = assessGenerator({ ...healthy, dropped: 500, maxInFlight: 2, serviceMeanMs: 0.5 });
     expect(capped.bottleneck).toBe('generator');
     expect(capped.warnings[0]).toMatch(/4\.8 % of the schedule was dropped at the in-flight cap \(2\)/);
+  });
+
+  it('says when the latency p99 of a run it held is mostly its own wait after a stall, not for a short run or a slow target', () => {
+    const stalled = assessGenerator({ ...healthy, sent: 200_000, intendedToSentP99: 95.6, lagP99: 10.5, latencyP99: 106.9, utilization: 0.45 });
+    expect(stalled.bottleneck).toBeNull();
+    expect(stalled.warnings).toEqual([
+      'the generator stalled: requests waited 95.6 ms (p99) in it before their write (scheduler lag p99 10.5 ms), most of the latency p99 of 106.9 ms; the target\'s own time is in sent → first byte. Its threads were busy 45 % of the time: pauses (GC, the VM, a target on the same cores), not a rate it cannot hold',
+    ]);
+    // 60 requests: the p99 is one request's pause.
+    expect(assessGenerator({ ...healthy, sent: 60, intendedToSentP99: 40, latencyP99: 41, utilization: 0.01 }).warnings).toEqual([]);
+    // A slow target: the wait is a small part of the p99.
+    expect(assessGenerator({ ...healthy, intendedToSentP99: 30, latencyP99: 900 }).warnings).toEqual([]);
+    expect(assessGenerator({ ...healthy, intendedToSentP99: 25, latencyP99: 30 }).warnings).toEqual([]);
   });
 
   it('leaves drops to a target slow enough to fill the cap', () => {

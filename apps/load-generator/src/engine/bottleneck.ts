@@ -20,6 +20,15 @@ export const DROPPED_SHARE = 0.01;
  * rate), not a slow target's.
  */
 export const TARGET_SHARE_OF_CAP = 0.5;
+/**
+ * A run the generator held may still have stalled (GC, the VM, a local target competing for the same
+ * cores) and caught up in a burst that queued for connections. Its reported p99 is then mostly the
+ * generator's own wait, which the summary says in a warning when intended → sent p99 exceeds
+ * STALL_WAIT_MS and half the latency p99, over at least STALL_MIN_SENT requests (a short run's p99
+ * is its slowest few: one pause in a busy test process is not a pattern).
+ */
+export const STALL_WAIT_MS = 25;
+export const STALL_MIN_SENT = 1000;
 /** Event-loop utilization from which the warning names the engine threads as saturated. */
 export const SATURATED_UTILIZATION = 0.9;
 
@@ -34,6 +43,8 @@ export interface GeneratorFacts {
   intendedToSentP99: number;
   /** p99 of the scheduler's lateness, ms. */
   lagP99: number;
+  /** p99 of the latency (from the intended time), ms. */
+  latencyP99: number;
   /** Mean service latency (sent → done), ms. */
   serviceMeanMs: number;
   /** Mean event-loop utilization of the engine threads, 0–1. */
@@ -75,7 +86,14 @@ export function assessGenerator(f: GeneratorFacts): Assessment {
     if (targetHeld < TARGET_SHARE_OF_CAP * f.maxInFlight) reasons.push(`${what}, while the target's answers alone kept about ${Math.round(targetHeld * 10) / 10} requests in flight`);
     else warnings.push(`${what}: the target is slow enough to hold that many requests at once`);
   }
-  if (reasons.length === 0) return { bottleneck: null, warnings };
+  if (reasons.length === 0) {
+    if (f.sent >= STALL_MIN_SENT && f.intendedToSentP99 > STALL_WAIT_MS && f.intendedToSentP99 > f.latencyP99 / 2) {
+      warnings.push(
+        `the generator stalled: requests waited ${ms(f.intendedToSentP99)} (p99) in it before their write (scheduler lag p99 ${ms(f.lagP99)}), most of the latency p99 of ${ms(f.latencyP99)}; the target's own time is in sent → first byte. Its threads were busy ${pct(f.utilization)} of the time: pauses (GC, the VM, a target on the same cores), not a rate it cannot hold`,
+      );
+    }
+    return { bottleneck: null, warnings };
+  }
   if (f.utilization >= SATURATED_UTILIZATION) reasons.push(`its engine threads were busy ${pct(f.utilization)} of the time`);
   return { bottleneck: 'generator', warnings: [`${BOTTLENECK_GENERATOR}: ${reasons.join('; ')}. Its latency includes its own queueing: lower the rate, or give it more CPU (threads) or a higher in-flight cap.`, ...warnings] };
 }

@@ -175,6 +175,7 @@ export function summarize(t: RunTotals, head: SummaryHead): RunSummary {
       intendedToSentP50,
       intendedToSentP99,
       lagP99,
+      latencyP99: pctMs(t.run.latency, 99),
       // From the Prometheus buckets' sum and count: the HDR histogram's mean walks all its counts.
       serviceMeanMs: t.run.promService.count ? (t.run.promService.sum / t.run.promService.count) * 1000 : 0,
       utilization: engineUtilization,
