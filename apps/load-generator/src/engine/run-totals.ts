@@ -165,6 +165,7 @@ export function summarize(t: RunTotals, head: SummaryHead): RunSummary {
   const engineUtilization = utilization(t.loop);
   const lagP99 = pctMs(t.lag, 99);
   const [intendedToSentP50 = 0, intendedToSentP99 = 0] = pctsMs(t.run.intendedToSent, [50, 99]);
+  const latency = percentiles(t.run.latency);
   const { bottleneck, warnings } =
     head.verdict ??
     assessGenerator({
@@ -175,7 +176,7 @@ export function summarize(t: RunTotals, head: SummaryHead): RunSummary {
       intendedToSentP50,
       intendedToSentP99,
       lagP99,
-      latencyP99: pctMs(t.run.latency, 99),
+      latencyP99: latency.p99,
       // From the Prometheus buckets' sum and count: the HDR histogram's mean walks all its counts.
       serviceMeanMs: t.run.promService.count ? (t.run.promService.sum / t.run.promService.count) * 1000 : 0,
       utilization: engineUtilization,
@@ -200,7 +201,7 @@ export function summarize(t: RunTotals, head: SummaryHead): RunSummary {
     redrawn: t.redrawn,
     achieved_rps: achieved,
     in_flight: head.inFlight,
-    latency: percentiles(t.run.latency),
+    latency,
     service_latency: percentiles(t.service),
     latency_breakdown: breakdown(t.run),
     lag_p99_ms: lagP99,
