@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ErrorClass } from '../src/contract/schemas.js';
 import { prepareRequests } from '../src/contract/requests.js';
 import { RequestRuntime } from '../src/engine/render.js';
-import { MIN_CONNECTIONS, Sender, type Completed, type SenderOptions } from '../src/engine/sender.js';
+import { MAX_CAPTURE_BODY, MIN_CONNECTIONS, Sender, type Completed, type SenderOptions } from '../src/engine/sender.js';
 import { startTarget, type TargetServer } from './target-server.js';
 
 // How many connections the sender opens is what the target sees: a socket per momentary shortage
@@ -154,6 +154,26 @@ describe('Sender response text', () => {
       await all;
       await sender.close();
       expect([...kept].sort()).toEqual([...texts].sort());
+    } finally {
+      await target.close();
+    }
+  });
+
+  it('keeps a body of MAX_CAPTURE_BODY bytes and drops a longer one (it then captures nothing)', async () => {
+    const target = await startTarget((req, res) => {
+      const n = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('n'));
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(`{"id":"${'x'.repeat(n - 9)}"}`);
+    });
+    try {
+      const [capturing] = prepareRequests({ requests: [{ name: 'capturing', url: `${target.url}/c`, capture: { id: 'id' } }] });
+      const runtime = new RequestRuntime(0, capturing!, 'ua', () => 0);
+      const { sender, kept, all } = collectingSender(target.url, 2, (c) => c.responseText()?.length ?? -1);
+      sender.send(runtime, `/c?n=${MAX_CAPTURE_BODY}`, undefined, undefined, undefined, performance.now());
+      sender.send(runtime, `/c?n=${MAX_CAPTURE_BODY + 1}`, undefined, undefined, undefined, performance.now());
+      await all;
+      await sender.close();
+      expect([...kept].sort((a, b) => a - b)).toEqual([-1, MAX_CAPTURE_BODY]);
     } finally {
       await target.close();
     }
