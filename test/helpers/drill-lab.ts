@@ -66,7 +66,14 @@ export async function startDrillLab(opts: DrillLabOptions): Promise<DrillLab> {
     db = await createTestDatabase(`drill_${opts.name.replace(/\W/g, '_')}`);
     const [todo, loadgen] = await Promise.all([
       startApp('todo-api', { PORT: String(apiPort), HOST: '127.0.0.1', DATABASE_URL: db.url, DATA_DIR: dir('todo-api'), ADMIN_TOKEN }, `${todoUrl}/health/ready`, 60_000),
-      startApp('load-generator', { PORT: String(loadgenPort), HOST: '127.0.0.1', DATA_DIR: dir('load-generator'), TODO_API_URL: todoUrl }, `${loadgenUrl}/health/ready`, 60_000),
+      startApp(
+        'load-generator',
+        // Every request sampled: at the default 10 %, a route called twice a second left no exemplar
+        // in a 30 s window about once in a hundred sessions, and the debrief's example traces with it.
+        { PORT: String(loadgenPort), HOST: '127.0.0.1', DATA_DIR: dir('load-generator'), TODO_API_URL: todoUrl, TRACE_SAMPLE_RATIO: '1' },
+        `${loadgenUrl}/health/ready`,
+        60_000,
+      ),
     ]);
     apps.push(todo, loadgen);
     const written = await writeStackConfig(
