@@ -35,7 +35,13 @@ export interface Target {
   close(): Promise<void>;
 }
 
-/** A local HTTP target: 200 JSON for everything, `POST /api/login` answers a token like the todo API. */
+/** How long the target takes to answer a path that starts with `/ui-slow`. */
+export const SLOW_MS = 200;
+
+/**
+ * A local HTTP target: 200 JSON for everything (after SLOW_MS under `/ui-slow`), `POST /api/login`
+ * answers a token like the todo API.
+ */
 export async function startTarget(): Promise<Target> {
   const requests: SeenRequest[] = [];
   const server = createServer((req, res) => {
@@ -55,8 +61,12 @@ export async function startTarget(): Promise<Target> {
         res.end(JSON.stringify(ok ? { token: 'tok-demo-123' } : { error: 'invalid credentials' }));
         return;
       }
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end('{"ok":true}');
+      const answer = () => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{"ok":true}');
+      };
+      if (req.url?.startsWith('/ui-slow')) setTimeout(answer, SLOW_MS);
+      else answer();
     });
   });
   server.keepAliveTimeout = 2000;

@@ -192,7 +192,7 @@ describe('load generator page', () => {
     }
   });
 
-  it('shows the latency breakdown next to the total, and says when the generator, not the target, is the bottleneck (in English and Russian)', async () => {
+  it('shows the latency breakdown next to the total, says when the generator, not the target, is the bottleneck (in English and Russian), and lists the summary\'s other warnings', async () => {
     const startRun = async (body: Record<string, unknown>) => {
       const res = await fetch(`${ui.lg.url}/api/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ target: { url: `${ui.target.url}/ui-phases` }, ...body }) });
       expect(res.status).toBe(201);
@@ -237,6 +237,23 @@ describe('load generator page', () => {
     await expect.poll(() => warning.innerText()).toContain('узкое место — генератор нагрузки, а не цель');
     expect(await page.locator('#s-intended-to-sent th').innerText()).toBe('план → отправка');
     await page.click('button[data-lang="en"]');
+    expect(await page.locator('#run-warnings').isHidden()).toBe(true);
+
+    // A target that holds every request SLOW_MS, at 50 rps under a cap of 2: the drops are the
+    // target's, so no bottleneck verdict, but the summary's warning says so, and so does the page.
+    const slowRes = await fetch(`${ui.lg.url}/api/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ target: { url: `${ui.target.url}/ui-slow` }, rate: 50, duration: 2, max_in_flight: 2 }) });
+    expect(slowRes.status).toBe(201);
+    const slowId = ((await slowRes.json()) as { id: string }).id;
+    const slow = await finished(slowId);
+    expect(slow.bottleneck).toBeNull();
+    expect(slow.dropped).toBeGreaterThan(50);
+    const dropWarning = slow.warnings.find((w) => w.includes('the target is slow enough'));
+    expect(dropWarning).toMatch(/^[\d.]+ % of the schedule was dropped at the in-flight cap \(2\)/);
+    await page.goto(`${ui.lg.url}/#/runs/${slowId}`);
+    await page.locator('#run-summary').waitFor();
+    expect(await page.locator('#run-bottleneck').isHidden()).toBe(true);
+    expect(await page.locator('#run-warnings').isVisible()).toBe(true);
+    expect(await page.locator('#run-warnings li').allInnerTexts()).toEqual(slow.warnings);
     await page.close();
   }, 60_000);
 

@@ -1,4 +1,5 @@
 // One run: counters (the original's five and more), live charts over SSE, the final summary, the report.
+import { BOTTLENECK_GENERATOR } from '../../contract/constants.js';
 import type { Percentiles, RunSummary, SeriesPoint } from '../../contract/schemas.js';
 import { api, ApiError } from './api.js';
 import { RunCharts } from './charts.js';
@@ -42,6 +43,7 @@ export class RunView {
       h('p', { id: 'run-target', class: 'run-target' }),
       h('p', { id: 'run-error', class: 'field-error', role: 'alert', hidden: true }),
       h('p', { id: 'run-bottleneck', class: 'warning', role: 'status', hidden: true }),
+      h('ul', { id: 'run-warnings', class: 'warning warnings', role: 'status', hidden: true }),
       h('progress', { id: 'run-progress', max: '1', value: '0' }),
       h(
         'dl',
@@ -224,6 +226,7 @@ export class RunView {
     set('c-to-first-byte', b ? fmtMs(b.sent_to_first_byte.p99) : '—');
     set('c-to-done', b ? fmtMs(b.first_byte_to_done.p99) : '—');
     this.renderBottleneck(s);
+    this.renderWarnings(s);
     set('c-elapsed', `${fmt(s.elapsed, 0)} / ${fmt(s.duration, 0)} s`);
     const progress = this.q<HTMLProgressElement>('#run-progress');
     progress.value = s.duration > 0 ? Math.min(1, s.elapsed / s.duration) : 1;
@@ -244,6 +247,18 @@ export class RunView {
       dropped: `${fmt(arrivals ? (100 * s.dropped) / arrivals : 0, 1)} %`,
       busy: `${fmt((s.engine_utilization ?? 0) * 100, 0)} %`,
     });
+  }
+
+  /**
+   * The summary's other warnings (drops by a slow target, a stall in the generator), as the server
+   * words them: the bottleneck's own is shown above, in the page's language.
+   */
+  private renderWarnings(s: RunSummary): void {
+    const list = this.q('#run-warnings');
+    const others = s.warnings.filter((w) => !w.startsWith(BOTTLENECK_GENERATOR));
+    list.hidden = others.length === 0;
+    if (list.children.length === others.length && others.every((w, i) => list.children[i]?.textContent === w)) return;
+    list.replaceChildren(...others.map((w) => h('li', {}, w)));
   }
 
   private renderFinal(s: RunSummary): void {
