@@ -1,7 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { PreparedRequest } from '../contract/requests.js';
-import { isMainThread } from 'node:worker_threads';
 import { Shard } from './shard.js';
 import { toWire, type WindowStats } from './stats.js';
 
@@ -69,8 +68,9 @@ async function sinkWarmUp(requests: readonly PreparedRequest[], userAgent: strin
           userAgent,
           traceRatio: 0,
         },
-        // An engine thread encodes its windows for the run: the first encodings compile (10 ms each, cold).
-        { window: (w: WindowStats) => void (isMainThread ? undefined : toWire(w)), unauthorized: () => undefined, end: resolve },
+        // Windows are encoded (in an engine thread for the run, in the run's thread for `windows`):
+        // the first encodings compile (10 ms each, cold).
+        { window: (w: WindowStats) => void toWire(w), unauthorized: () => undefined, end: resolve },
       );
       const timer = setTimeout(() => shard.stop(), WARMUP_MAX_MS);
       enough = () => {

@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Tracing } from '@o11y/telemetry';
 import { Shard } from './shard.js';
-import { toWireInSteps, type WindowStats } from './stats.js';
+import { toWireStepwise, type WindowStats } from './stats.js';
 import type { ThreadCommand, ThreadMessage } from './threads.js';
 import { prepareShard } from './warmup.js';
 
@@ -37,20 +37,14 @@ async function flushSpans(): Promise<void> {
 const post = (m: ThreadMessage) => port.postMessage(m);
 let shard: Shard | undefined;
 
-/** Windows go out in order, each encoded a histogram per event-loop turn (toWireInSteps), then given back. */
+/** Windows go out in order, each encoded a histogram per event-loop turn (toWireStepwise), then given back. */
 let outbox: Promise<void> = Promise.resolve();
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 function sendWindow(from: Shard, w: WindowStats): void {
   outbox = outbox.then(async () => {
-    const steps = toWireInSteps(w);
-    let step = steps.next();
-    while (!step.done) {
-      await nextTurn();
-      step = steps.next();
-    }
+    const window = await toWireStepwise(w);
     from.recycle(w);
-    post({ type: 'window', window: step.value });
+    post({ type: 'window', window });
   });
 }
 
