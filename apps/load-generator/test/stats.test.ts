@@ -3,11 +3,12 @@
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { BOTTLENECK_GENERATOR } from '../src/contract/schemas.js';
 import { assessGenerator, type GeneratorFacts } from '../src/engine/bottleneck.js';
 import { autoThreads, RPS_PER_THREAD } from '../src/engine/run.js';
 import { RunStore } from '../src/engine/store.js';
+import { WindowEncoder } from '../src/engine/window-encoder.js';
 import { addHistogram, decodeHistogram, encodeHistogram, foldRequests, fromWire, mergeWindow, newHistogram, newWindow, pctsMs, recordMs, toWire, type WindowStats } from '../src/engine/stats.js';
 
 /** A deterministic stream of values spread over six decades. */
@@ -116,6 +117,27 @@ describe('windows on the wire', () => {
     const wire = toWire(w);
     expect(wire.intendedToSent).toBe('');
     expect(fromWire(wire).intendedToSent.totalCount).toBe(0);
+  });
+});
+
+describe('encoding windows over the turns of the event loop', () => {
+  it('encodes them in order, none at once, each as toWire does; flush encodes what is left at once', async () => {
+    const windows = [filledWindow(0, 11), filledWindow(1, 12), filledWindow(2, 13)];
+    const expected = windows.map((w) => toWire(w));
+    const out: Array<{ index: number; wire: ReturnType<typeof toWire> }> = [];
+    const encoder = new WindowEncoder((wire, w) => out.push({ index: w.index, wire }));
+    encoder.add(windows[0]!);
+    encoder.add(windows[1]!);
+    // Nothing in the turn that added them: the sending thread goes on at once.
+    expect(out).toHaveLength(0);
+    await vi.waitFor(() => expect(out).toHaveLength(2));
+    encoder.add(windows[2]!);
+    encoder.flush();
+    // The end of a run: the rest is there before flush returns.
+    expect(out.map((o) => o.index)).toEqual([0, 1, 2]);
+    expect(out.map((o) => o.wire)).toEqual(expected);
+    encoder.flush();
+    expect(out).toHaveLength(3);
   });
 });
 

@@ -8,7 +8,8 @@ import { TokenHelper } from './auth.js';
 import { RunTotals, summarize } from './run-totals.js';
 import { shardStrides } from './scheduler.js';
 import { localShard, workerShard, type ShardBase, type ShardHandle, type ShardHandleEvents } from './shard-handles.js';
-import { toWireStepwise, type WindowStats, type WireWindow } from './stats.js';
+import type { WindowStats, WireWindow } from './stats.js';
+import { WindowEncoder } from './window-encoder.js';
 import { WindowMerger } from './window-merger.js';
 
 export interface RunSpec {
@@ -89,8 +90,10 @@ export class Run extends EventEmitter {
   private merger = new WindowMerger(0);
   private readonly totals: RunTotals;
   private finalInFlight = 0;
-  /** The windows still being encoded for `windows`, in order. */
-  private encoding: Promise<void> = Promise.resolve();
+  private readonly encoder = new WindowEncoder((wire, w) => {
+    this.windows.push(wire);
+    this.merger.recycle(w);
+  });
   private doneSettled = false;
   readonly finished: Promise<RunSummary>;
   private resolveFinished!: (s: RunSummary) => void;
@@ -236,13 +239,9 @@ export class Run extends EventEmitter {
   private addWindow(w: WindowStats): void {
     const point: SeriesPoint = this.totals.add(w);
     this.points.push(point);
-    // Encoded for `windows` a histogram per event-loop turn, in order, then reused. At once, the
-    // 10–22 encodings of a second stalled this thread, which also sends when the run has one
-    // shard, 2–6 ms every second and 15–25 ms the first time (measured at 10 000 rps).
-    this.encoding = this.encoding.then(async () => {
-      this.windows.push(await toWireStepwise(w));
-      this.merger.recycle(w);
-    });
+    // Encoded for `windows` over the next turns of the loop (this thread also sends when the run
+    // has one shard), then reused.
+    this.encoder.add(w);
     this.deps.observer?.window(this, w);
     this.emit('progress', { summary: this.summary(), point });
   }
@@ -257,13 +256,14 @@ export class Run extends EventEmitter {
   private settle(): void {
     if (this.doneSettled) return;
     this.finalInFlight = this.shards.reduce((s, x) => s + x.inFlight, 0);
+    // Settled means every window is in `windows` (a coordinator reads them up to `done`).
+    this.encoder.flush();
     this.doneSettled = true;
     this.endEpoch = this.startEpoch ? performance.timeOrigin + performance.now() : 0;
     this.finishedAt = new Date();
     const summary = this.summary();
     const after = this.deps.afterEnd ? this.deps.afterEnd().catch(() => undefined) : Promise.resolve();
-    // Done once every window is in `windows` too.
-    void Promise.all([after, this.encoding]).then(() => {
+    void after.then(() => {
       this.emit('done', summary);
       this.resolveFinished(summary);
     });

@@ -351,22 +351,6 @@ export function* toWireInSteps(w: WindowStats): Generator<undefined, WireWindow,
   };
 }
 
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-/**
- * toWire spread over event-loop turns, a histogram per turn (toWireInSteps), so the thread that
- * encodes keeps sending what falls due in between.
- */
-export async function toWireStepwise(w: WindowStats): Promise<WireWindow> {
-  const steps = toWireInSteps(w);
-  let step = steps.next();
-  while (!step.done) {
-    await nextTurn();
-    step = steps.next();
-  }
-  return step.value;
-}
-
 /** A request window from its wire form (counts as they are, histograms decoded: the decoded ones are used as they are). */
 function requestFromWire(r: WireRequestWindow): RequestWindow {
   return {

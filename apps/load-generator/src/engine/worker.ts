@@ -1,7 +1,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Tracing } from '@o11y/telemetry';
 import { Shard } from './shard.js';
-import { toWireStepwise, type WindowStats } from './stats.js';
+import type { WindowStats } from './stats.js';
+import { WindowEncoder } from './window-encoder.js';
 import type { ThreadCommand, ThreadMessage } from './threads.js';
 import { prepareShard } from './warmup.js';
 
@@ -37,30 +38,27 @@ async function flushSpans(): Promise<void> {
 const post = (m: ThreadMessage) => port.postMessage(m);
 let shard: Shard | undefined;
 
-/** Windows go out in order, each encoded a histogram per event-loop turn (toWireStepwise), then given back. */
-let outbox: Promise<void> = Promise.resolve();
-
-function sendWindow(from: Shard, w: WindowStats): void {
-  outbox = outbox.then(async () => {
-    const window = await toWireStepwise(w);
-    from.recycle(w);
-    post({ type: 'window', window });
-  });
-}
 
 port.on('message', (c: ThreadCommand) => {
   if (c.type === 'run') {
+    // Windows go out in order, encoded over the loop's turns, then given back to the shard.
+    const encoder = new WindowEncoder((window, w) => {
+      current.recycle(w);
+      post({ type: 'window', window });
+    });
     const current: Shard = new Shard(
       c.options,
       {
-        window: (w: WindowStats) => sendWindow(current, w),
+        window: (w: WindowStats) => encoder.add(w),
         unauthorized: (token: string | undefined) => post({ type: 'unauthorized', token }),
-        // After the windows still being encoded.
-        end: () =>
-          void outbox.then(flushSpans).then(() => {
+        // After the last windows.
+        end: () => {
+          encoder.flush();
+          void flushSpans().then(() => {
             if (shard === current) shard = undefined;
             post({ type: 'end' });
-          }),
+          });
+        },
       },
       tracing?.tracer,
     );
