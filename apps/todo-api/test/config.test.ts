@@ -77,10 +77,12 @@ describe('JWT secret', () => {
   });
 
   it('remembers a verified token only until it expires', async () => {
-    const tokens = createTokenService(new TextEncoder().encode('x'.repeat(40)), 1);
+    // exp counts whole seconds from the current one: a 2 s token lives at least 1 s, so the first
+    // check does not race the clock on a busy machine (a 1 s token could expire before it).
+    const tokens = createTokenService(new TextEncoder().encode('x'.repeat(40)), 2);
     const token = await tokens.issue('22222222-2222-4222-8222-222222222222');
     expect(await tokens.verify(token)).toBe('22222222-2222-4222-8222-222222222222');
-    await new Promise((r) => setTimeout(r, 2100));
+    await new Promise((r) => setTimeout(r, 3100));
     expect(await tokens.verify(token)).toBeUndefined();
     expect(await tokens.verify(`${token.slice(0, -2)}xx`)).toBeUndefined();
   });

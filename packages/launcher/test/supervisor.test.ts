@@ -52,8 +52,10 @@ describe('Supervisor', () => {
   it('streams stdout and stderr line by line, including a last line without a newline', async () => {
     const r = recorder();
     sup = new Supervisor(r.hooks);
-    sup.start(nodeChild('a', 'console.log("one\\ntwo"); console.error("err"); process.stdout.write("tail"); setInterval(() => {}, 1000)'));
-    await until(() => r.lines.length >= 3);
+    // "tail" goes into the pipe before "err" (writes to a pipe are synchronous here), so once "err"
+    // is seen the stop cannot come before it was written.
+    sup.start(nodeChild('a', 'console.log("one\\ntwo"); process.stdout.write("tail"); console.error("err"); setInterval(() => {}, 1000)'));
+    await until(() => r.lines.includes('a/stderr: err') && r.lines.length >= 3);
     expect(r.lines).toEqual(expect.arrayContaining(['a/stdout: one', 'a/stdout: two', 'a/stderr: err']));
     await sup.stopAll();
     expect(r.lines).toContain('a/stdout: tail');
