@@ -46,7 +46,7 @@ function collectingSender<T>(origin: string, count: number, keep: (c: Completed)
 }
 
 /** Sends `count` requests at once to a target that answers each after `delayMs`, and waits for all of them. */
-async function burst(count: number, busy: boolean, delayMs: number): Promise<{ done: Done[]; connections: number }> {
+async function burst(count: number, busy: boolean, delayMs: number, opts: Partial<SenderOptions> = {}): Promise<{ done: Done[]; connections: number }> {
   const before = target.connections;
   const [prepared] = prepareRequests({ target: { url: `${target.url}/burst` } });
   const request = new RequestRuntime(0, prepared!, 'sender-test', () => -1);
@@ -54,7 +54,7 @@ async function burst(count: number, busy: boolean, delayMs: number): Promise<{ d
     target.url,
     count,
     ({ status, error, intendedMs }): Done => ({ status, error, latencyMs: performance.now() - intendedMs }),
-    { timeoutMs: 10_000, connections: 1024, busy: () => busy },
+    { timeoutMs: 10_000, connections: 1024, busy: () => busy, ...opts },
   );
   const start = performance.now();
   for (let i = 0; i < count; i++) sender.send(request, `/burst?ms=${delayMs}`, undefined, undefined, undefined, start);
@@ -131,6 +131,25 @@ describe('Sender connections', () => {
     expect(connections).toBe(MIN_CONNECTIONS);
     // 150 requests over 64 connections take three rounds of 100 ms, and the latency says so.
     expect(Math.max(...done.map((d) => d.latencyMs))).toBeGreaterThanOrEqual(290);
+  });
+
+  it('looking at the answers, serves a queue a fast target is draining on MIN_CONNECTIONS, though the thread is idle', async () => {
+    // Answers in 5 ms keep coming, and nothing joins the queue after the burst: no look (every
+    // 200 ms here, so a slow test machine cannot pass for a silent target) finds it short.
+    const { done, connections } = await burst(150, false, 5, { looks: true, stallMs: 200 });
+    expect(done.every((d) => d.status === 200)).toBe(true);
+    expect(connections).toBe(MIN_CONNECTIONS);
+    // Three rounds on the same sockets: the last waited for two answers before it.
+    expect(Math.max(...done.map((d) => d.latencyMs))).toBeGreaterThanOrEqual(15);
+  });
+
+  it('looking at the answers, gives a target gone silent a connection per waiting request at the next look', async () => {
+    // No answer for a second: the first look (after 50 ms) finds it silent.
+    const { done, connections } = await burst(150, false, 1000, { looks: true, stallMs: 50 });
+    expect(done.every((d) => d.status === 200)).toBe(true);
+    expect(connections).toBe(150);
+    // One round: nobody waited for another's answer, only for the look.
+    expect(Math.max(...done.map((d) => d.latencyMs))).toBeLessThan(1900);
   });
 });
 
