@@ -43,7 +43,7 @@ export const MIN_CONNECTIONS = 64;
  * fast target that paused for a few milliseconds (or the machine it shares did) is neither: before,
  * a socket was opened for each request that queued meanwhile, although the thread was idle, and a
  * 20 000 rps run went from 120 to 380 connections in 10 s; the target, serving that many, answered
- * slower for good (p99 25–65 ms, against 10–19 ms with 64 connections; measured in bench/). Little's
+ * slower for good (two threads: p99 15–46 ms, against 4–8 ms with these looks; measured in bench/). Little's
  * law (rate × held time) is no guide there: a saturated target's held time grows with the
  * connections it serves.
  */
