@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ErrorClass } from '../src/contract/schemas.js';
 import { prepareRequests } from '../src/contract/requests.js';
 import { RequestRuntime } from '../src/engine/render.js';
-import { MAX_CAPTURE_BODY, MIN_CONNECTIONS, Sender, type Completed, type SenderOptions } from '../src/engine/sender.js';
+import { MAX_CAPTURE_BODY, MIN_CONNECTIONS, SLOW_TARGET_MS, Sender, type Completed, type SenderOptions } from '../src/engine/sender.js';
 import { startTarget, type TargetServer } from './target-server.js';
 
 // How many connections the sender opens is what the target sees: a socket per momentary shortage
@@ -141,6 +141,31 @@ describe('Sender connections', () => {
     expect(connections).toBe(MIN_CONNECTIONS);
     // Three rounds on the same sockets: the last waited for two answers before it.
     expect(Math.max(...done.map((d) => d.latencyMs))).toBeGreaterThanOrEqual(15);
+  });
+
+  it('looking at the answers, gives a slow target (SLOW_TARGET_MS) a connection per waiting request without a look', async () => {
+    const [prepared] = prepareRequests({ target: { url: `${target.url}/slow` } });
+    const request = new RequestRuntime(0, prepared!, 'sender-test', () => -1);
+    const path = `/slow?ms=${SLOW_TARGET_MS * 4}`;
+    const before = target.connections;
+    // Looks so rare that none comes during the test: only the held time can open connections.
+    const { sender, kept, all } = collectingSender(target.url, 160, ({ status, intendedMs }) => ({ status, latencyMs: performance.now() - intendedMs }), {
+      connections: 1024,
+      busy: () => false,
+      looks: true,
+      stallMs: 60_000,
+    });
+    // Ten answers teach the sender that its target holds a connection ≥ SLOW_TARGET_MS.
+    for (let i = 0; i < 10; i++) sender.send(request, path, undefined, undefined, undefined, performance.now());
+    await vi.waitFor(() => expect(kept).toHaveLength(10), { timeout: 5000 });
+    const start = performance.now();
+    for (let i = 0; i < 150; i++) sender.send(request, path, undefined, undefined, undefined, start);
+    await all;
+    await sender.close();
+    expect(kept.every((k) => k.status === 200)).toBe(true);
+    expect(target.connections - before).toBe(150);
+    // One round of answers, not three.
+    expect(Math.max(...kept.slice(10).map((k) => k.latencyMs))).toBeLessThan(SLOW_TARGET_MS * 4 * 2.5);
   });
 
   it('looking at the answers, gives a target gone silent a connection per waiting request at the next look', async () => {
