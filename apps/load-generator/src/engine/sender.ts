@@ -35,17 +35,16 @@ export const BUSY_UTILIZATION = 0.8;
 export const MIN_CONNECTIONS = 64;
 
 /**
- * Beyond MIN_CONNECTIONS, a sender that looks (the engine's do) opens a connection for a waiting request only
- * when its target is short of connections, as a look at its answers (every STALL_MS while requests
- * wait) tells: it went silent, no answer for STALL_MS (and 4 × the time a request holds a
+ * Beyond MIN_CONNECTIONS, a sender opens a connection for a waiting request only when its target is
+ * short of connections, as a look at its answers (every STALL_MS while requests wait) tells: it went silent, no answer for STALL_MS (and 4 × the time a request holds a
  * connection), or the wait kept growing, the queue longer at each of GROWING_LOOKS looks in a row.
  * A slow target is both, and needs no look once its answers show it (SLOW_TARGET_MS). A
  * fast target that paused for a few milliseconds (or the machine it shares did) is neither: before,
  * a socket was opened for each request that queued meanwhile, although the thread was idle, and a
  * 20 000 rps run went from 120 to 380 connections in 10 s; the target, serving that many, answered
- * slower for good (two threads: p99 15–46 ms, against 4–8 ms with these looks; measured in bench/). Little's
- * law (rate × held time) is no guide there: a saturated target's held time grows with the
- * connections it serves.
+ * slower for good (two threads: p99 15–46 ms, against 4–8 ms with these looks; measured in
+ * bench/). Little's law (rate × held time) is no guide there: a saturated target's held time grows
+ * with the connections it serves.
  */
 export const STALL_MS = 10;
 export const GROWING_LOOKS = 3;
@@ -121,12 +120,6 @@ export interface SenderOptions {
   done: Completion;
   /** Whether this thread has no CPU to spare; by default its event-loop utilization ≥ BUSY_UTILIZATION. */
   busy?: () => boolean;
-  /**
-   * Whether connections beyond MIN_CONNECTIONS wait for a look to find the target short of them (see
-   * STALL_MS): the engine's senders do. Otherwise a connection is opened for a waiting request
-   * whenever the thread has CPU to spare.
-   */
-  looks?: boolean;
   /** How often waiting requests look at the target's answers (STALL_MS by default). */
   stallMs?: number;
 }
@@ -391,7 +384,7 @@ export class Sender {
     if (this.closed || this.all.length >= this.opts.connections || this.connecting.size >= MAX_CONNECTING) return false;
     if (this.all.length < MIN_CONNECTIONS) return true;
     if (this.busy()) return false;
-    return !this.opts.looks || this.short || (this.heldMs ?? 0) >= SLOW_TARGET_MS;
+    return this.short || (this.heldMs ?? 0) >= SLOW_TARGET_MS;
   }
 
   /**
@@ -401,7 +394,7 @@ export class Sender {
    * thread was itself held up (a long task, a GC pause) count first: only the target opens sockets.
    */
   private look(): void {
-    if (this.lookTimer || this.closed || !this.opts.looks) return;
+    if (this.lookTimer || this.closed) return;
     const every = this.opts.stallMs ?? STALL_MS;
     this.lookTimer = setTimeout(() => {
       setImmediate(() => {

@@ -126,8 +126,6 @@ export class Shard {
           connections: Math.min(opts.maxInFlight, opts.connections ?? MAX_CONNECTIONS),
           userAgent: opts.userAgent,
           traceRatio: opts.traceRatio,
-          // More than MIN_CONNECTIONS only when the target is short of them (see STALL_MS).
-          looks: true,
           tracer,
           now: () => this.nowMs(),
           done: this.complete,
