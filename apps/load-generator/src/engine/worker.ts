@@ -38,7 +38,6 @@ async function flushSpans(): Promise<void> {
 const post = (m: ThreadMessage) => port.postMessage(m);
 let shard: Shard | undefined;
 
-
 port.on('message', (c: ThreadCommand) => {
   if (c.type === 'run') {
     // Windows go out in order, encoded over the loop's turns, then given back to the shard.
