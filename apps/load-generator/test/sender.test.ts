@@ -45,11 +45,22 @@ function collectingSender<T>(origin: string, count: number, keep: (c: Completed)
   return { sender, kept, all };
 }
 
+/** A run's single target, ready to send. */
+function targetRuntime(url: string): RequestRuntime {
+  const [prepared] = prepareRequests({ target: { url } });
+  return new RequestRuntime(0, prepared!, 'sender-test', () => -1);
+}
+
+/** A mix request that captures `id` from the JSON at `origin`/c, ready to send. */
+function capturingRuntime(origin: string): RequestRuntime {
+  const [capturing] = prepareRequests({ requests: [{ name: 'capturing', url: `${origin}/c`, capture: { id: 'id' } }] });
+  return new RequestRuntime(0, capturing!, 'ua', () => 0);
+}
+
 /** Sends `count` requests at once to a target that answers each after `delayMs`, and waits for all of them. */
 async function burst(count: number, busy: boolean, delayMs: number, opts: Partial<SenderOptions> = {}): Promise<{ done: Done[]; connections: number }> {
   const before = target.connections;
-  const [prepared] = prepareRequests({ target: { url: `${target.url}/burst` } });
-  const request = new RequestRuntime(0, prepared!, 'sender-test', () => -1);
+  const request = targetRuntime(`${target.url}/burst`);
   const { sender, kept: done, all } = collectingSender(
     target.url,
     count,
@@ -99,8 +110,7 @@ describe('Sender response bodies, many at once', () => {
       setTimeout(() => res.end(body.slice(10)), 5 + (n % 7));
     });
     try {
-      const [capturing] = prepareRequests({ requests: [{ name: 'capturing', url: `${target.url}/c`, capture: { id: 'id' } }] });
-      const runtime = new RequestRuntime(0, capturing!, 'ua', () => 0);
+      const runtime = capturingRuntime(target.url);
       const count = 60;
       const { sender, kept: bodies, all } = collectingSender(target.url, count, (c) => c.responseText() ?? '');
       for (let n = 0; n < count; n++) sender.send(runtime, `/c?n=${n}`, undefined, undefined, undefined, performance.now());
@@ -149,8 +159,7 @@ describe('Sender connections', () => {
   });
 
   it('gives a slow target (SLOW_TARGET_MS) a connection per waiting request without a look', async () => {
-    const [prepared] = prepareRequests({ target: { url: `${target.url}/slow` } });
-    const request = new RequestRuntime(0, prepared!, 'sender-test', () => -1);
+    const request = targetRuntime(`${target.url}/slow`);
     const path = `/slow?ms=${SLOW_TARGET_MS * 4}`;
     const before = target.connections;
     // Looks so rare that none comes during the test: only the held time can open connections.
@@ -185,8 +194,7 @@ describe('Sender response text', () => {
       setTimeout(() => res.end(bytes.subarray(cut)), 20);
     });
     try {
-      const [capturing] = prepareRequests({ requests: [{ name: 'capturing', url: `${target.url}/c`, capture: { id: 'id' } }] });
-      const runtime = new RequestRuntime(0, capturing!, 'ua', () => 0);
+      const runtime = capturingRuntime(target.url);
       const { sender, kept, all } = collectingSender(target.url, 2, (c) => c.responseText() ?? '');
       sender.send(runtime, '/c?i=0', undefined, undefined, undefined, performance.now());
       sender.send(runtime, '/c?i=1', undefined, undefined, undefined, performance.now());
@@ -205,8 +213,7 @@ describe('Sender response text', () => {
       res.end(`{"id":"${'x'.repeat(n - 9)}"}`);
     });
     try {
-      const [capturing] = prepareRequests({ requests: [{ name: 'capturing', url: `${target.url}/c`, capture: { id: 'id' } }] });
-      const runtime = new RequestRuntime(0, capturing!, 'ua', () => 0);
+      const runtime = capturingRuntime(target.url);
       const { sender, kept, all } = collectingSender(target.url, 2, (c) => c.responseText()?.length ?? -1);
       sender.send(runtime, `/c?n=${MAX_CAPTURE_BODY}`, undefined, undefined, undefined, performance.now());
       sender.send(runtime, `/c?n=${MAX_CAPTURE_BODY + 1}`, undefined, undefined, undefined, performance.now());

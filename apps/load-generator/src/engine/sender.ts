@@ -36,8 +36,9 @@ export const MIN_CONNECTIONS = 64;
 
 /**
  * Beyond MIN_CONNECTIONS, a sender opens a connection for a waiting request only when its target is
- * short of connections, as a look at its answers (every STALL_MS while requests wait) tells: it went silent, no answer for STALL_MS (and 4 × the time a request holds a
- * connection), or the wait kept growing, the queue longer at each of GROWING_LOOKS looks in a row.
+ * short of connections, as a look at its answers (every STALL_MS while requests wait) tells: it
+ * went silent, no answer for STALL_MS (and 4 × the time a request holds a connection), or the wait
+ * kept growing, the queue longer at each of GROWING_LOOKS looks in a row.
  * A slow target is both, and needs no look once its answers show it (SLOW_TARGET_MS). A
  * fast target that paused for a few milliseconds (or the machine it shares did) is neither: before,
  * a socket was opened for each request that queued meanwhile, although the thread was idle, and a
