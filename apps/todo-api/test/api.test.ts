@@ -247,6 +247,21 @@ describe.each(DATABASES)('todo API on $name', (factory) => {
       expect(res.json().field).toBe(field);
     });
 
+    it.each([
+      ['POST', { title: 'ok', status: 'finished' }],
+      ['PUT', { status: true }],
+      ['PATCH', { status: 'DONE' }],
+    ] as const)('says which statuses exist: %s %j → 400 "status: must be one of …", once', async (method, body) => {
+      const t = (await call('POST', '/api/tasks', { title: 'statuses' })).json<Task>();
+      const res = await call(method, method === 'POST' ? '/api/tasks' : `/api/tasks/${t.id}`, body);
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toEqual({
+        error: 'status: must be one of "pending", "in_progress", "done"',
+        field: 'status',
+        details: [{ field: 'status', message: 'must be one of "pending", "in_progress", "done"' }],
+      });
+    });
+
     it('accepts the limits: a 255-char title and a 10 000-char description', async () => {
       const res = await call('POST', '/api/tasks', { title: 'x'.repeat(255), description: 'd'.repeat(10_000), status: 'done' });
       expect(res.statusCode).toBe(201);

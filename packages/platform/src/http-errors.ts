@@ -9,8 +9,15 @@ export interface ErrorBody {
 
 interface ValidationIssue {
   instancePath?: string;
+  keyword?: string;
   message?: string;
   params?: Record<string, unknown>;
+}
+
+/** One problem of a request, as the error body's `details` lists it. */
+export interface IssueDetail {
+  field: string | undefined;
+  message: string;
 }
 
 /** Names the field an Ajv validation issue is about ("title", "limit", "target.url"). */
@@ -22,19 +29,49 @@ export function fieldOf(issue: ValidationIssue): string | undefined {
 }
 
 /**
+ * The problems of a failed validation, one per field and message, in Ajv's order. A value outside
+ * a union of constants (TypeBox's Type.Union of literals: a task's status, a profile's id) fails
+ * every branch and then the union: "must be string", "must be equal to constant" once per branch,
+ * "must match a schema in anyOf", none of which says what is allowed. Those become one
+ * `must be one of "pending", "in_progress", "done"`.
+ */
+export function describeIssues(issues: readonly ValidationIssue[]): IssueDetail[] {
+  const allowed = new Map<string, unknown[]>();
+  const unions = new Set<string>();
+  for (const issue of issues) {
+    const path = issue.instancePath ?? '';
+    if (issue.keyword === 'anyOf') unions.add(path);
+    if (issue.keyword === 'const') allowed.set(path, [...(allowed.get(path) ?? []), issue.params?.allowedValue]);
+  }
+  const details: IssueDetail[] = [];
+  const seen = new Set<string>();
+  for (const issue of issues) {
+    const path = issue.instancePath ?? '';
+    const choices = unions.has(path) ? allowed.get(path) : undefined;
+    const message = choices ? `must be one of ${[...new Set(choices)].map((c) => JSON.stringify(c)).join(', ')}` : (issue.message ?? 'is invalid');
+    const field = fieldOf(issue);
+    const key = `${field ?? ''}\u0000${message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    details.push({ field, message });
+  }
+  return details;
+}
+
+/**
  * JSON errors for every failure: schema validation names the field (400), malformed JSON is 400,
  * an oversized body 413, unknown routes 404, and only real faults are 500 (logged, not echoed).
  */
 export function registerJsonErrors(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
     if (err.validation && err.validation.length > 0) {
-      const issue = err.validation[0] as ValidationIssue;
-      const field = fieldOf(issue);
+      const details = describeIssues(err.validation as ValidationIssue[]);
+      const { field, message } = details[0] as IssueDetail;
       const where = err.validationContext === 'body' ? '' : ` (${err.validationContext})`;
       const body: ErrorBody = {
-        error: `${field ?? err.validationContext ?? 'request'}${where}: ${issue.message ?? 'is invalid'}`,
+        error: `${field ?? err.validationContext ?? 'request'}${where}: ${message}`,
         ...(field ? { field } : {}),
-        details: err.validation.map((v) => ({ field: fieldOf(v as ValidationIssue), message: v.message })),
+        details,
       };
       return reply.code(400).send(body);
     }

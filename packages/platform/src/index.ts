@@ -1,7 +1,7 @@
 export { ConfigError, loadConfig, runMain } from './config.js';
 export { formatDuration, parseDuration } from './duration.js';
 export { registerHealth, type ReadinessCheck } from './health.js';
-export { fieldOf, registerJsonErrors, type ErrorBody } from './http-errors.js';
+export { describeIssues, fieldOf, registerJsonErrors, type ErrorBody, type IssueDetail } from './http-errors.js';
 export { DEMO_USER } from './demo-user.js';
 export { defaultDataDir, REPO_ROOT } from './paths.js';
 export { randomAt, randomSeed, seededRandom, streamSeed } from './random.js';
