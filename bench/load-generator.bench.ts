@@ -31,11 +31,12 @@ const engineModules = await Promise.all([
   import('../apps/load-generator/dist/engine/validate.js'),
   import('../apps/load-generator/dist/presets.js'),
   import('../apps/load-generator/dist/config.js'),
+  import('../apps/load-generator/dist/engine/bottleneck.js'),
 ]).catch(() => {
   console.error('apps/load-generator/dist is missing: run `npm run build` first (npm run bench does).');
   process.exit(2);
 });
-const [{ Run }, { validateRunRequest }, { presets, TODO_JOURNEY }, { testConfig }] = engineModules;
+const [{ Run }, { validateRunRequest }, { presets, TODO_JOURNEY }, { testConfig }, { GENERATOR_WAIT_MS, DROPPED_SHARE }] = engineModules;
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..');
@@ -202,11 +203,13 @@ const HELD_LAG_P99_MS = 5;
 
 /**
  * A constant rate is held when the run sent ≥ 99 % of its schedule, ≥ 99 % of the answers were ok,
- * the scheduler's lag p99 stayed ≤ HELD_LAG_P99_MS, and the generator did not flag itself as the
- * bottleneck (summary.bottleneck: requests waited ≤ 10 ms at p99 from their intended time to their
- * write, and ≤ 1 % were dropped).
+ * the scheduler's lag p99 stayed ≤ HELD_LAG_P99_MS, requests waited ≤ GENERATOR_WAIT_MS at p99
+ * from their intended time to their write, ≤ DROPPED_SHARE of the schedule was dropped, and the
+ * generator did not flag itself as the bottleneck. The wait and the drops are checked here as
+ * printed: the summary's verdict forgives a long wait while the engine threads are under half busy
+ * (a stall, not a limit), which let a 38 000 rps journey count as held with a 31 ms wait.
  */
-const HELD_CRITERIA = `≥ 99 % of the schedule sent, ≥ 99 % ok, lag p99 ≤ ${HELD_LAG_P99_MS} ms and no generator bottleneck (intended→sent p99 ≤ 10 ms, ≤ 1 % dropped); best of 2 attempts per rate`;
+const HELD_CRITERIA = `≥ 99 % of the schedule sent, ≥ 99 % ok, lag p99 ≤ ${HELD_LAG_P99_MS} ms, intended→sent p99 ≤ ${GENERATOR_WAIT_MS} ms, ≤ ${DROPPED_SHARE * 100} % dropped and no generator bottleneck in the summary; best of 2 attempts per rate`;
 
 interface Step {
   rate: number;
@@ -239,7 +242,13 @@ async function step(load: Load, rate: number): Promise<Step> {
       intended_to_sent_p99_ms: s.latency_breakdown.intended_to_sent.p99,
       latency_p99_ms: s.latency.p99,
       bottleneck: s.bottleneck,
-      pass: held >= 0.99 && s.ok_ratio >= 0.99 && s.lag_p99_ms <= HELD_LAG_P99_MS && s.bottleneck === null,
+      pass:
+        held >= 0.99 &&
+        s.ok_ratio >= 0.99 &&
+        s.lag_p99_ms <= HELD_LAG_P99_MS &&
+        s.latency_breakdown.intended_to_sent.p99 <= GENERATOR_WAIT_MS &&
+        s.dropped <= DROPPED_SHARE * (s.sent + s.dropped) &&
+        s.bottleneck === null,
     };
     console.log(
       `  engine ${rate} rps: sent ${s.sent}/${expected} (${(held * 100).toFixed(1)} %), ok ${s.ok}, dropped ${s.dropped}, intended→sent p99 ${result.intended_to_sent_p99_ms} ms, lag p99 ${s.lag_p99_ms} ms, latency p99 ${s.latency.p99} ms, ${s.threads} thread(s) → ${result.pass ? 'held' : 'not held'}`,
