@@ -139,8 +139,11 @@ class Session {
       this.send(toStats(s, done ? s.achieved_rps : current));
       if (done) this.clear();
     } catch (err) {
+      // The server began closing: Fastify refuses inject from then on, and the preClose hook that
+      // disposes this session may not have run yet (other plugins' hooks go first). Stop with it.
+      if ((err as { code?: unknown }).code === 'FST_ERR_REOPENED_CLOSE_SERVER') this.dispose();
       // A poll cut short by the session's end (the socket or the server closed) is not a failure.
-      if (!this.closed) this.app.log.warn({ err }, 'ws-compat: progress poll failed');
+      else if (!this.closed) this.app.log.warn({ err }, 'ws-compat: progress poll failed');
     } finally {
       this.polling = false;
     }
