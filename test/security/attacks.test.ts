@@ -443,7 +443,7 @@ describe('secrets stay out of logs, run history and files readable by others', (
     return [DEMO.password, LAB_TOKEN, ADMIN_TOKEN].some((s) => text.includes(s)) ? 'LEAKED' : 'clean';
   });
   attack('all three', 'every log line written during the suite', 'clean', async () => {
-    const text = lab.logs.todo.text + lab.logs.loadgen.text + lab.logs.portal.text;
+    const text = lab.logs.todo.text() + lab.logs.loadgen.text() + lab.logs.portal.text();
     expect(text.length).toBeGreaterThan(0);
     return [DEMO.password, LAB_TOKEN, ADMIN_TOKEN, ALERT_WEBHOOK_TOKEN].some((s) => text.includes(s)) ? 'LEAKED' : 'clean';
   });

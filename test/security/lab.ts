@@ -20,6 +20,7 @@ import { buildApp as buildPortal } from '../../apps/portal/src/app.ts';
 import { readConfig as portalConfig } from '../../apps/portal/src/config.ts';
 import { buildApp as buildTodo } from '../../apps/todo-api/src/app.ts';
 import { readConfig as todoConfig } from '../../apps/todo-api/src/config.ts';
+import { logSink, type LogSink } from '../helpers/logs.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.ts';
 
 export const LAB_TOKEN = 'lab-token-for-the-attack-suite-0123456789';
@@ -37,11 +38,6 @@ export const SHORT_LIMITS: Partial<ServerLimits> = {
 };
 
 /** Everything the apps log, to check that no secret is ever written. */
-export class LogSink {
-  text = '';
-  readonly stream = { write: (line: string) => void (this.text += line) };
-}
-
 export interface Listening {
   app: FastifyInstance;
   url: string;
@@ -80,7 +76,7 @@ function nothingPolled(): Record<string, string> {
 export async function startLab(): Promise<Lab> {
   const db: TestDatabase = await createTestDatabase('security');
   const tmp = mkdtempSync(join(tmpdir(), 'o11y-security-'));
-  const logs = { todo: new LogSink(), loadgen: new LogSink(), portal: new LogSink() };
+  const logs = { todo: logSink(), loadgen: logSink(), portal: logSink() };
   const closers: Array<() => Promise<void>> = [];
   try {
     const collector = await startTarget((_req, res) => res.end('collected'));

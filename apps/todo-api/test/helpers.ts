@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestDatabase } from '../../../test/helpers/postgres.ts';
+export { logSink } from '../../../test/helpers/logs.ts';
 import { buildApp, type App, type AppDeps } from '../src/app.ts';
 import { readConfig, type Config } from '../src/config.ts';
 import { cockroachRules, type CockroachRules } from './cockroach-rules.ts';
@@ -62,19 +63,6 @@ export function testConfig(env: Record<string, string>): Config {
   return readConfig({ JWT_SECRET: TEST_SECRET, LOG_LEVEL: 'warn', ...env });
 }
 
-/** Collects the JSON lines a pino logger writes. */
-export function logSink(): { stream: { write(line: string): void }; lines(): Record<string, unknown>[]; text(): string } {
-  let text = '';
-  return {
-    stream: { write: (line: string) => void (text += line) },
-    text: () => text,
-    lines: () =>
-      text
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => JSON.parse(l) as Record<string, unknown>),
-  };
-}
 
 export async function startTestApp(env: Record<string, string>, deps: AppDeps = {}): Promise<App> {
   const app = await buildApp(testConfig(env), { passwords: { scrypt: { ln: 10, r: 8, p: 1 }, bcryptRounds: 4 }, ...deps });

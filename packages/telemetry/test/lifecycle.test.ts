@@ -1,23 +1,18 @@
 // Every request ends in telemetry exactly once: finished, failed, or abandoned by its client.
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Readable, Writable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { SpanStatusCode } from '@opentelemetry/api';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createLogger, createRegistry, fastifyLogging, telemetryPlugin } from '@o11y/telemetry';
+import { logSink } from '../../../test/helpers/logs.ts';
 import { histogramSeries, scrape, valueOf } from '../../../test/helpers/metrics.ts';
 
 const exporter = new InMemorySpanExporter();
 const tracer = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }).getTracer('lifecycle-test');
-const lines: Record<string, unknown>[] = [];
-const sink = new Writable({
-  write(chunk: Buffer, _enc, cb) {
-    for (const l of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(l) as Record<string, unknown>);
-    cb();
-  },
-});
+const logs = logSink();
 
 /** A promise the test resolves by hand: the slow handlers wait on it, so nothing depends on timing. */
 function gate() {
@@ -33,7 +28,7 @@ let app: FastifyInstance;
 let base: string;
 
 beforeAll(async () => {
-  app = Fastify(fastifyLogging(createLogger({ name: 'lifecycle-test', destination: sink })));
+  app = Fastify(fastifyLogging(createLogger({ name: 'lifecycle-test', destination: logs.stream })));
   await app.register(telemetryPlugin, { registry: createRegistry({ defaultMetrics: false }), tracer });
   const onSend = async () => answered.open();
   app.get('/slow', { onSend }, async () => {
@@ -114,7 +109,7 @@ describe('a request the client abandons', () => {
     expect(span?.status.code).toBe(SpanStatusCode.ERROR);
     expect(span?.attributes['error.type']).toBe('aborted');
     expect(span?.attributes['http.response.status_code']).toBe(499);
-    const line = lines.filter((l) => l.msg === 'request' && l.method === method && l.route === '/slow').at(-1);
+    const line = logs.lines().filter((l) => l.msg === 'request' && l.method === method && l.route === '/slow').at(-1);
     expect(line).toMatchObject({ status_code: 499, aborted: true, trace_id: span?.spanContext().traceId });
 
     // The handler answers later, into a closed connection: nothing is counted a second time.
@@ -142,7 +137,7 @@ describe('a response that fails', () => {
     expect(spans).toHaveLength(1);
     expect(spans[0]?.status.code).toBe(SpanStatusCode.ERROR);
     expect(spans[0]?.attributes['error.type']).toBe('response_failed');
-    expect(lines.find((l) => l.msg === 'request' && l.route === '/broken-stream')).toMatchObject({ level: 'error', status_code: 500, error_type: 'response_failed' });
+    expect(logs.lines().find((l) => l.msg === 'request' && l.route === '/broken-stream')).toMatchObject({ level: 'error', status_code: 500, error_type: 'response_failed' });
   });
 });
 
@@ -156,6 +151,6 @@ describe('finished responses', () => {
     // The scrape in progress is not an active request, and scrapes are not in the histogram.
     expect(valueOf(samples, 'http_server_active_requests')).toBe(0);
     expect(samples.some((s) => s.labels.route === '/metrics')).toBe(false);
-    expect(lines.filter((l) => l.msg === 'request' && l.route === '/ok')).toHaveLength(5);
+    expect(logs.lines().filter((l) => l.msg === 'request' && l.route === '/ok')).toHaveLength(5);
   });
 });

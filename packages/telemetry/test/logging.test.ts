@@ -1,16 +1,10 @@
-import { Writable } from 'node:stream';
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, createRegistry, fastifyLogging, startTracing, telemetryPlugin } from '@o11y/telemetry';
+import { logSink } from '../../../test/helpers/logs.ts';
 
-const lines: Record<string, unknown>[] = [];
-const sink = new Writable({
-  write(chunk: Buffer, _enc, cb) {
-    for (const l of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(l) as Record<string, unknown>);
-    cb();
-  },
-});
-const app = Fastify(fastifyLogging(createLogger({ name: 'logging-test', destination: sink })));
+const logs = logSink();
+const app = Fastify(fastifyLogging(createLogger({ name: 'logging-test', destination: logs.stream })));
 
 beforeAll(async () => {
   const { tracer } = startTracing({ serviceName: 'logging-test' });
@@ -32,14 +26,14 @@ describe('request logging', () => {
       headers: { traceparent: `00-${traceId}-b7ad6b7169203331-01`, authorization: 'Bearer secret-token' },
       payload: { email: 'a@b.c', password: 'hunter2hunter2' },
     });
-    const inside = lines.filter((l) => l.msg === 'inside the handler');
-    const request = lines.filter((l) => l.msg === 'request');
+    const inside = logs.lines().filter((l) => l.msg === 'inside the handler');
+    const request = logs.lines().filter((l) => l.msg === 'request');
     expect(inside).toHaveLength(1);
     expect(request).toHaveLength(1);
     expect(request[0]).toMatchObject({ trace_id: traceId, method: 'POST', route: '/login', path: '/login', status_code: 200 });
     expect(inside[0]?.trace_id).toBe(traceId);
     expect(inside[0]?.span_id).toBe(request[0]?.span_id);
-    const text = JSON.stringify(lines);
+    const text = JSON.stringify(logs.lines());
     expect(text).not.toContain('hunter2');
     expect(text).not.toContain('secret-token');
   });
