@@ -9,6 +9,7 @@ export interface ErrorBody {
 
 interface ValidationIssue {
   instancePath?: string;
+  schemaPath?: string;
   keyword?: string;
   message?: string;
   params?: Record<string, unknown>;
@@ -33,22 +34,31 @@ export function fieldOf(issue: ValidationIssue): string | undefined {
  * a union of constants (TypeBox's Type.Union of literals: a task's status, a profile's id) fails
  * every branch and then the union: "must be string", "must be equal to constant" once per branch,
  * "must match a schema in anyOf", none of which says what is allowed. Those become one
- * `must be one of "pending", "in_progress", "done"`.
+ * `must be one of "pending", "in_progress", "done"`. A union with a branch that is not a constant
+ * (a literal or a number) is left as Ajv words it: listing its constants would hide the rest.
  */
 export function describeIssues(issues: readonly ValidationIssue[]): IssueDetail[] {
-  const allowed = new Map<string, unknown[]>();
-  const unions = new Set<string>();
+  // Per anyOf (its schemaPath): the constant of each failing branch, undefined for other branches.
+  const unions = new Map<string, Map<string, unknown>>();
+  for (const issue of issues) if (issue.keyword === 'anyOf' && issue.schemaPath) unions.set(issue.schemaPath, new Map());
+  const unionOf = (issue: ValidationIssue) => [...unions.keys()].find((u) => issue.schemaPath?.startsWith(`${u}/`));
   for (const issue of issues) {
-    const path = issue.instancePath ?? '';
-    if (issue.keyword === 'anyOf') unions.add(path);
-    if (issue.keyword === 'const') allowed.set(path, [...(allowed.get(path) ?? []), issue.params?.allowedValue]);
+    const u = unionOf(issue);
+    if (!u || !issue.schemaPath) continue;
+    const branch = issue.schemaPath.slice(u.length + 1).split('/')[0] ?? '';
+    const branches = unions.get(u) as Map<string, unknown>;
+    if (issue.keyword === 'const') branches.set(branch, issue.params?.allowedValue);
+    else if (!branches.has(branch)) branches.set(branch, undefined);
   }
+  const choicesOf = (u: string | undefined): string | undefined => {
+    const values = u === undefined ? [] : [...(unions.get(u)?.values() ?? [])];
+    if (values.length === 0 || values.some((v) => v === undefined)) return undefined;
+    return `must be one of ${[...new Set(values)].map((v) => JSON.stringify(v)).join(', ')}`;
+  };
   const details: IssueDetail[] = [];
   const seen = new Set<string>();
   for (const issue of issues) {
-    const path = issue.instancePath ?? '';
-    const choices = unions.has(path) ? allowed.get(path) : undefined;
-    const message = choices ? `must be one of ${[...new Set(choices)].map((c) => JSON.stringify(c)).join(', ')}` : (issue.message ?? 'is invalid');
+    const message = choicesOf(issue.keyword === 'anyOf' ? issue.schemaPath : unionOf(issue)) ?? issue.message ?? 'is invalid';
     const field = fieldOf(issue);
     const key = `${field ?? ''}\u0000${message}`;
     if (seen.has(key)) continue;

@@ -13,6 +13,7 @@ describe('validation errors', () => {
       level: Type.Optional(Type.Union([Type.Literal('low'), Type.Literal('high')])),
       note: Type.Optional(Type.Union([Type.String(), Type.Null()])),
       count: Type.Optional(Type.Integer({ minimum: 1 })),
+      threads: Type.Optional(Type.Union([Type.Literal('auto'), Type.Integer({ minimum: 1 })])),
     });
     app.post('/things', { schema: { body } }, async () => ({ ok: true }));
     await app.ready();
@@ -38,6 +39,17 @@ describe('validation errors', () => {
       { field: 'note', message: 'must be string' },
       { field: 'note', message: 'must be null' },
       { field: 'note', message: 'must match a schema in anyOf' },
+    ]);
+  });
+
+  it('lists no constants for a union that also takes something else', async () => {
+    const res = await post({ name: 'ok', threads: 'many' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().field).toBe('threads');
+    expect(res.json().details).toEqual([
+      { field: 'threads', message: 'must be equal to constant' },
+      { field: 'threads', message: 'must be integer' },
+      { field: 'threads', message: 'must match a schema in anyOf' },
     ]);
   });
 
